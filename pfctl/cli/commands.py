@@ -1,0 +1,18 @@
+"""The list of command modules; each exposes ``register(app)`` and imports only light modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from pfctl.cli import apply_cmd, config_cmd, job_cmd, schema_cmd, server_cmd, validate_cmd
+
+REGISTRARS: list[Callable[[typer.Typer], None]] = [
+    validate_cmd.register,
+    apply_cmd.register,
+    job_cmd.register,
+    server_cmd.register,
+    config_cmd.register,
+    schema_cmd.register,
+]
