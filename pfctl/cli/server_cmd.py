@@ -1,9 +1,106 @@
-"""`pfctl server` commands (not built yet)."""
+"""`pfctl server run|start|stop|status`: the local PaddleFlow-compatible server."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+server_app = typer.Typer(
+    name="server",
+    help="Run the local PaddleFlow-compatible job server.",
+    no_args_is_help=True,
+)
+
+HOST_OPTION = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
+PORT_OPTION = typer.Option(8999, "--port", help="Port to listen on.")
+DATA_DIR_OPTION = typer.Option(
+    None,
+    "--data-dir",
+    help="Where the database, logs and pid file live [default: under the user data directory].",
+)
+EXECUTOR_OPTION = typer.Option(
+    True,
+    "--executor/--no-executor",
+    help="Run jobs; --no-executor serves the API only and jobs stay init (for tests).",
+)
+TOKEN_LIFETIME_OPTION = typer.Option(
+    None,
+    "--token-lifetime",
+    help="Seconds a login token stays valid [default: no expiry, as PaddleFlow].",
+)
+
+
+def _data_dir(value: Path | None) -> Path:
+    from pfctl.server.daemon import default_data_dir
+
+    return (value or default_data_dir()).expanduser().resolve()
+
+
+@server_app.command("run")
+def run(
+    host: str = HOST_OPTION,
+    port: int = PORT_OPTION,
+    data_dir: Path | None = DATA_DIR_OPTION,
+    token_lifetime: float | None = TOKEN_LIFETIME_OPTION,
+    executor: bool = EXECUTOR_OPTION,
+) -> None:
+    """Serve in the foreground until interrupted."""
+    from pfctl.server.daemon import run_foreground
+
+    directory = _data_dir(data_dir)
+    typer.echo(f"pfctl server: data directory {directory}", err=True)
+    run_foreground(
+        host,
+        port,
+        directory,
+        token_lifetime_seconds=token_lifetime,
+        executor=executor,
+        on_ready=lambda url: typer.echo(f"pfctl server: listening on {url}", err=True),
+    )
+
+
+@server_app.command("start")
+def start(
+    host: str = HOST_OPTION,
+    port: int = PORT_OPTION,
+    data_dir: Path | None = DATA_DIR_OPTION,
+    token_lifetime: float | None = TOKEN_LIFETIME_OPTION,
+    executor: bool = EXECUTOR_OPTION,
+) -> None:
+    """Start the server in the background; returns once it answers."""
+    from pfctl.server.daemon import start_background
+
+    directory = _data_dir(data_dir)
+    info = start_background(
+        host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
+    )
+    typer.echo(f"server started at {info.url} (pid {info.pid}), data directory {directory}")
+
+
+@server_app.command("stop")
+def stop(data_dir: Path | None = DATA_DIR_OPTION) -> None:
+    """Stop the background server of a data directory."""
+    from pfctl.server.daemon import stop as stop_server
+
+    info = stop_server(_data_dir(data_dir))
+    typer.echo(f"server at {info.url} (pid {info.pid}) stopped")
+
+
+@server_app.command("status")
+def status(data_dir: Path | None = DATA_DIR_OPTION) -> None:
+    """Say whether a server runs for a data directory (exit 1 if not)."""
+    from pfctl.errors import PfctlError
+    from pfctl.server.daemon import answers, recorded_server
+
+    directory = _data_dir(data_dir)
+    info = recorded_server(directory)
+    if info is None:
+        raise PfctlError(f"no server is running for {directory}")
+    state = "running" if answers(info.url) else "not answering"
+    typer.echo(f"server {state} at {info.url} (pid {info.pid}), data directory {directory}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root application."""
+    app.add_typer(server_app)

@@ -1,0 +1,1 @@
+"""The local PaddleFlow-compatible job server (imported only by `pfctl server` commands)."""

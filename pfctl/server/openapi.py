@@ -1,0 +1,143 @@
+"""The server's OpenAPI 3.1 document, built from the route table and the ``schemas/`` files.
+
+Served at ``GET /api/pfctl/v1/openapi.json`` and kept in ``docs/openapi.json``; regenerate the
+file with ``python -m pfctl.server.openapi docs/openapi.json`` (a test fails when it is stale).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+_REQUEST_SCHEMAS = {
+    ("POST", "/api/paddleflow/v1/job/single"): "single-job",
+    ("POST", "/api/paddleflow/v1/job/distributed"): "distributed-job",
+    ("POST", "/api/paddleflow/v1/job/workflow"): "workflow-job",
+    ("PUT", "/api/paddleflow/v1/job/{jobID}"): "update-job",
+}
+_QUERY_PARAMETERS = {
+    ("GET", "/api/paddleflow/v1/job"): (
+        "status",
+        "timestamp",
+        "startTime",
+        "queue",
+        "labels",
+        "marker",
+        "maxKeys",
+    ),
+    ("PUT", "/api/paddleflow/v1/job/{jobID}"): ("action",),
+    ("GET", "/api/paddleflow/v1/queue"): ("marker", "maxKeys", "name"),
+    ("GET", "/api/paddleflow/v1/flavour"): ("marker", "maxKeys", "name", "clusterName"),
+    ("GET", "/api/paddleflow/v1/user"): ("marker", "maxKeys", "user"),
+}
+_PUBLIC = {("POST", "/api/paddleflow/v1/login"), ("GET", "/api/pfctl/v1/openapi.json")}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error: PaddleFlow's code, its message, and the request id.",
+    "properties": {
+        "requestID": {"type": "string"},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+    },
+    "required": ["requestID", "code", "message"],
+    "additionalProperties": False,
+}
+
+
+def _schema_key(name: str) -> str:
+    return re.sub(r"(?:^|-)(\w)", lambda m: m.group(1).upper(), name)
+
+
+def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
+    doc = inspect.getdoc(handler) or ""
+    summary, _, description = doc.partition("\n\n")
+    operation: dict[str, Any] = {
+        "operationId": f"{method.lower()}_{handler.__name__}",
+        "summary": " ".join(summary.split()),
+    }
+    if description:
+        operation["description"] = description
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in _QUERY_PARAMETERS.get((method, path), ())
+    ]
+    if params:
+        operation["parameters"] = params
+    schema_name = _REQUEST_SCHEMAS.get((method, path))
+    if schema_name is not None:
+        ref = {"$ref": f"#/components/schemas/{_schema_key(schema_name)}"}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref}},
+        }
+    elif method in ("POST", "PUT"):
+        body = {"type": "object"}
+        operation["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    if (method, path) not in _PUBLIC:
+        operation["security"] = [{"pfToken": []}]
+    error = {
+        "description": "PaddleFlow error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    operation["responses"] = {
+        "200": {
+            "description": "Success (an empty body for stop, modify and delete)",
+            "content": {"application/json": {"schema": {}}},
+        },
+        "default": error,
+    }
+    return operation
+
+
+def build_openapi() -> dict[str, Any]:
+    """The OpenAPI document of every route the server serves."""
+    from starlette.routing import Route
+
+    from pfctl.schemas import SCHEMA_NAMES, load_schema
+    from pfctl.server.routes import all_routes
+
+    paths: dict[str, dict[str, Any]] = {}
+    for route in all_routes():
+        if not isinstance(route, Route):
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            handler = route.endpoint
+            paths.setdefault(route.path, {})[method.lower()] = _operation(
+                method, route.path, handler
+            )
+    schemas: dict[str, Any] = {_schema_key(name): load_schema(name) for name in SCHEMA_NAMES}
+    schemas["Error"] = _ERROR_SCHEMA
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "pfctl local PaddleFlow server",
+            "version": "v1",
+            "description": "The PaddleFlow v1 job, queue, flavour and user API as served by "
+            "`pfctl server`, plus pfctl's own routes under /api/pfctl/v1.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8999"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "pfToken": {"type": "apiKey", "in": "header", "name": "x-pf-authorization"}
+            },
+        },
+    }
+
+
+def render_openapi() -> str:
+    """The document as the text kept in ``docs/openapi.json``."""
+    return json.dumps(build_openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    Path(sys.argv[1]).write_text(render_openapi(), encoding="utf-8")

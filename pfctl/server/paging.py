@@ -1,0 +1,74 @@
+"""Opaque list markers and the ``maxKeys`` rule shared by every list route.
+
+A marker names a row's primary key, signed with a secret kept in the database, so a client can
+only hand back markers the server made (anything else is ``InvalidMarker``, as PaddleFlow answers
+a marker it cannot decrypt).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+
+from pfctl.server.apierrors import ApiError
+from pfctl.server.storage import Store
+
+DEFAULT_MAX_KEYS = 50
+MAX_MAX_KEYS = 1000
+
+
+class MarkerCodec:
+    """Turns primary keys into opaque page markers and back."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    @classmethod
+    def for_store(cls, store: Store) -> MarkerCodec:
+        """The codec whose secret is stored in this database (created on first use)."""
+        conn = store.db.connection()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
+        if row is None:
+            with store.db.write() as wconn:
+                wconn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('marker_secret', ?)",
+                    (secrets.token_hex(16),),
+                )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
+        return cls(bytes.fromhex(row["value"]))
+
+    def _signature(self, payload: bytes) -> bytes:
+        return hmac.new(self._secret, payload, hashlib.sha256).digest()[:8]
+
+    def encode(self, pk: int) -> str:
+        """The marker for a page that continues after the row with primary key ``pk``."""
+        payload = str(pk).encode()
+        return base64.urlsafe_b64encode(payload + self._signature(payload)).decode().rstrip("=")
+
+    def decode(self, marker: str) -> int:
+        """The primary key in ``marker``; ``InvalidMarker`` when it was not made here."""
+        try:
+            raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4))
+            payload, signature = raw[:-8], raw[-8:]
+            if len(raw) <= 8 or not hmac.compare_digest(signature, self._signature(payload)):
+                raise ValueError("bad signature")
+            return int(payload.decode())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError("InvalidMarker") from exc
+
+
+def max_keys(query: Mapping[str, str]) -> int:
+    """``maxKeys`` from the query: default 50, 1..1000, else ``InvalidURI``."""
+    text = query.get("maxKeys", "")
+    if text == "":
+        return DEFAULT_MAX_KEYS
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_MAX_KEYS:
+        raise ApiError("InvalidURI", f"maxKeys[{text}] is invalid")
+    return value

@@ -1,0 +1,20 @@
+"""The server's route table: PaddleFlow's v1 routes plus pfctl's own under ``/api/pfctl/v1``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def all_routes() -> list[BaseRoute]:
+    """Every route the server serves, in matching order."""
+    from pfctl.server.routes import flavours, jobs, meta, queues, users
+    from pfctl.server.runtime import log_route
+
+    return [
+        *users.routes(),
+        *jobs.routes(),
+        *queues.routes(),
+        *flavours.routes(),
+        *meta.routes(),
+        *log_route.routes(),
+    ]

@@ -1,0 +1,203 @@
+"""The job routes of PaddleFlow's ``router/v1/job.go``: create, show, list, stop, modify, delete.
+
+Error codes, statuses and message texts are PaddleFlow's (PADDLEFLOW_API.md §6), misspellings
+included. A non-root caller sees and changes only their own jobs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.routing import Route
+
+from pfctl.server import jobstatus
+from pfctl.server.apierrors import ApiError
+from pfctl.server.endpoint import API_PREFIX, Call, endpoint
+from pfctl.server.jobview import job_view
+from pfctl.server.paging import max_keys
+from pfctl.server.storage import JobFilter, JobIdTaken, JobRecord
+from pfctl.server.timefmt import parse_time
+
+_UPDATE_PRIORITIES = ("", "VERY_LOW", "LOW", "NORMAL", "HIGH", "VERY_HIGH")
+
+
+def _no_access(call: Call, job_id: str) -> str:
+    return f"user[{call.user_name}] has no access to resource[job] with ID[{job_id}]"
+
+
+def _owned_job(call: Call, job_id: str, context: str, not_found: str) -> JobRecord:
+    """The job, if the caller may touch it; else JobNotFound / ActionNotAllowed."""
+    job = call.state.store.get_job(job_id)
+    if job is None:
+        raise ApiError("JobNotFound", f"{context}{not_found}")
+    if not call.is_root and job.user_name != call.user_name:
+        raise ApiError("ActionNotAllowed", f"{context}{_no_access(call, job_id)}")
+    return job
+
+
+def _create(job_type: str) -> Any:
+    def create_job(call: Call) -> dict[str, Any]:
+        from pfctl.server.jobcreate import build_new_job
+        from pfctl.server.jobdecode import decode_job_body
+
+        body = decode_job_body(job_type, call.json_body())
+        new_job = build_new_job(call.state.store, job_type, body, call.user_name)
+        try:
+            call.state.store.create_job(new_job)
+        except JobIdTaken as exc:
+            raise ApiError(
+                "JobCreateFailed",
+                f"create job[{new_job.id}] in database faield, err: "
+                f"job {new_job.id} exists ({exc})",
+            ) from exc
+        call.state.runtime.job_created(new_job.id)
+        return {"id": new_job.id}
+
+    create_job.__name__ = f"create_{job_type}_job"
+    create_job.__doc__ = f'Create a {job_type} job; ``{{"id": JOB_ID}}``.'
+    return create_job
+
+
+def show_job(call: Call) -> dict[str, Any]:
+    """One job, with its runtime info."""
+    job_id = call.path_params["jobID"]
+    job = _owned_job(call, job_id, "", f"resouceType[job] with ID[{job_id}] not found")
+    return job_view(job, with_runtime=True)
+
+
+def _list_filter(call: Call) -> JobFilter:
+    query = call.query
+    updated_since = activated_since = None
+    labels: dict[str, str] | None = None
+    if query.get("timestamp"):
+        text = query["timestamp"]
+        try:
+            updated_since = float(int(text))
+        except ValueError as exc:
+            raise ApiError(
+                "InvalidURI", f'strconv.ParseInt: parsing "{text}": invalid syntax'
+            ) from exc
+        if updated_since < 0:
+            raise ApiError("InvalidURI", f"invalid timestamp params[{text}]")
+    if query.get("startTime"):
+        try:
+            activated_since = parse_time(query["startTime"])
+        except ValueError as exc:
+            raise ApiError("InvalidURI", f"invalid startTime params[{query['startTime']}]") from exc
+    queue = query.get("queue") or None
+    if queue is not None and call.state.store.get_queue(queue) is None:
+        raise ApiError("QueueNameNotFound", f"queue[{queue}] not found")
+    if query.get("labels"):
+        try:
+            parsed = json.loads(query["labels"])
+        except ValueError as exc:
+            raise ApiError("InvalidURI", f"invalid labels params[{query['labels']}]") from exc
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise ApiError("InvalidURI", f"invalid labels params[{query['labels']}]")
+        labels = parsed
+    marker = query.get("marker", "")
+    return JobFilter(
+        user_name=None if call.is_root else call.user_name,
+        status=query.get("status") or None,
+        updated_since=updated_since,
+        activated_since=activated_since,
+        queue=queue,
+        labels=labels,
+        before_pk=call.state.markers.decode(marker) if marker else None,
+    )
+
+
+def list_jobs(call: Call) -> dict[str, Any]:
+    """A page of jobs, newest first; follow ``nextMarker`` for the next page."""
+    limit = max_keys(call.query)
+    jobs = call.state.store.list_jobs(_list_filter(call), limit + 1)
+    page, more = jobs[:limit], len(jobs) > limit
+    response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
+    if more:
+        response["nextMarker"] = call.state.markers.encode(page[-1].pk)
+    response["jobList"] = [job_view(job, with_runtime=False) for job in page]
+    return response
+
+
+def _stop(call: Call, job_id: str) -> None:
+    context = "stop job failed, err: "
+    job = _owned_job(call, job_id, context, "record not found")
+    stopped, previous = call.state.store.request_stop(job.id)
+    if stopped is None:
+        raise ApiError("JobNotFound", f"{context}record not found")
+    if jobstatus.is_final(previous):
+        raise ApiError(
+            "",
+            f"{context}job {job_id} status is already {previous}, and job cannot be stopped",
+        )
+    if stopped.status == jobstatus.TERMINATING:
+        call.state.runtime.job_stop_requested(job_id)
+
+
+def _modify(call: Call, job_id: str) -> None:
+    from pfctl.server.jobdecode import decode_job_body
+
+    body = decode_job_body("update", call.json_body())
+    priority = str(body.get("priority", "")).upper()
+    if priority not in _UPDATE_PRIORITIES:
+        raise ApiError("InvalidArguments", f"the priorty {body.get('priority')} is invalid")
+    context = "update job failed, err: "
+    _owned_job(call, job_id, context, "record not found")
+    job, refused = call.state.store.update_job_fields(
+        job_id,
+        priority=priority or None,
+        labels=body.get("labels"),
+        annotations=body.get("annotations"),
+    )
+    if job is None:
+        raise ApiError("JobNotFound", f"{context}record not found")
+    if refused is not None:
+        raise ApiError(
+            "ActionNotAllowed",
+            f"{context}the status of job {job_id} is {refused}, job priority cannot be updated",
+        )
+    if priority:
+        call.state.runtime.job_priority_changed(job_id)
+
+
+def put_job(call: Call) -> None:
+    """``?action=stop`` stops the job; ``?action=modify`` changes priority, labels, annotations."""
+    job_id = call.path_params["jobID"]
+    action = call.query.get("action", "")
+    if action == "stop":
+        _stop(call, job_id)
+    elif action == "modify":
+        _modify(call, job_id)
+    else:
+        raise ApiError("ActionNotAllowed")
+
+
+def delete_job(call: Call) -> None:
+    """Delete a job in a final status (soft: its id can be used again)."""
+    job_id = call.path_params["jobID"]
+    context = "delete job failed, err: "
+    job = _owned_job(call, job_id, context, f"get job {job_id} failed, err: record not found")
+    deleted_job, deleted = call.state.store.delete_job(job.id)
+    if deleted_job is None:
+        raise ApiError("JobNotFound", f"{context}get job {job_id} failed, err: record not found")
+    if not deleted:
+        raise ApiError(
+            "ActionNotAllowed",
+            f"{context}job {job_id} status is {deleted_job.status}, please stop it first.",
+        )
+
+
+def routes() -> list[Route]:
+    """The job routes."""
+    job = f"{API_PREFIX}/job"
+    return [
+        *(
+            Route(f"{job}/{job_type}", endpoint(_create(job_type)), methods=["POST"])
+            for job_type in ("single", "distributed", "workflow")
+        ),
+        Route(job, endpoint(list_jobs), methods=["GET"]),
+        Route(f"{job}/{{jobID}}", endpoint(show_job), methods=["GET"]),
+        Route(f"{job}/{{jobID}}", endpoint(put_job), methods=["PUT"]),
+        Route(f"{job}/{{jobID}}", endpoint(delete_job), methods=["DELETE"]),
+    ]

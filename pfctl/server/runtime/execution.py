@@ -1,0 +1,373 @@
+"""One job's run: its processes, their watch loop, and the status writes that follow.
+
+A ``JobExecution`` owns a thread. For single and distributed jobs it starts one process group per
+member replica and applies the framework's rule: the job succeeds when every replica of the
+primary roles (``frameworks.primary_roles``) has exited 0, and the serving roles are then stopped;
+any replica exiting non-zero fails the job, stops the others, and names itself in the message.
+Workflow jobs run their Argo template through ``workflow.WorkflowRun``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pfctl.server import jobstatus
+from pfctl.server.runtime import frameworks, layout, runtime_info
+from pfctl.server.runtime.processes import (
+    GroupRecord,
+    LaunchSpec,
+    ReplicaProcess,
+    allocate_loopback_ports,
+    replica_argv,
+    stop_all,
+)
+from pfctl.server.runtime.runtime_info import ReplicaState
+from pfctl.server.runtime.workflow import NodeLaunch, WorkflowRun
+from pfctl.server.runtime.workflow_spec import validate_workflow
+
+if TYPE_CHECKING:
+    from pfctl.server.storage import JobRecord, Store
+
+logger = logging.getLogger("pfctl.server")
+
+_POLL_SECONDS = 0.1
+MESSAGE_RUNNING = "job is running"
+MESSAGE_SUCCEEDED = "job is succeeded"
+MESSAGE_SHUTDOWN = "job is failed: the local server stopped while the job was running"
+
+
+@dataclass
+class _ReplicaRun:
+    replica: frameworks.Replica
+    state: ReplicaState
+    process: ReplicaProcess | None = None
+
+
+class JobExecution:
+    """Runs one job in a background thread until it ends, is stopped, or the server shuts down."""
+
+    def __init__(
+        self,
+        job: JobRecord,
+        store: Store,
+        data_dir: Path,
+        *,
+        namespace: str,
+        request: Mapping[str, Decimal],
+        grace_seconds: float,
+        on_finished: Callable[[str], None],
+    ) -> None:
+        self.job = job
+        self.request = dict(request)
+        self._store = store
+        self._data_dir = data_dir
+        self._namespace = namespace
+        self._grace_seconds = grace_seconds
+        self._on_finished = on_finished
+        self._stop_event = threading.Event()
+        self._shutdown = False
+        self._groups = GroupRecord(layout.groups_dir(data_dir), job.id)
+        self._started_at: float | None = None
+        self._launched: list[ReplicaProcess] = []
+        self._thread = threading.Thread(target=self._run, name=f"job-{job.id}", daemon=True)
+
+    def start(self) -> None:
+        """Start the job's thread."""
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """The user stopped the job: end its processes, then mark it terminated."""
+        self._stop_event.set()
+
+    def shut_down(self) -> None:
+        """The server is stopping: end the processes, then mark the job failed."""
+        self._shutdown = True
+        self._stop_event.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread to end."""
+        self._thread.join(timeout)
+
+    # -- common ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            if self._stop_event.is_set():
+                status, message = self._final_status(None)
+                self._write(status, message)
+            elif self.job.type == "workflow":
+                self._run_workflow()
+            else:
+                self._run_replicas()
+        except Exception as error:  # a bug or an I/O failure must not leave the job running
+            logger.exception("job %s: local executor error", self.job.id)
+            self._write(jobstatus.FAILED, f"job is failed: local executor error: {error}")
+        finally:
+            leftovers = [process for process in self._launched if process.poll() is None]
+            if leftovers:
+                stop_all(leftovers, self._grace_seconds)
+            self._groups.remove()
+            self._on_finished(self.job.id)
+
+    def _write(self, status: str, message: str, runtime: dict[str, Any] | None = None) -> None:
+        self._store.set_job_status(self.job.id, status, message, runtime=runtime)
+
+    def _final_status(self, failure: str | None) -> tuple[str, str]:
+        if self._shutdown:
+            return jobstatus.FAILED, MESSAGE_SHUTDOWN
+        if self._stop_event.is_set():
+            return jobstatus.TERMINATED, "job is terminated"
+        if failure is not None:
+            return jobstatus.FAILED, failure
+        return jobstatus.SUCCEEDED, MESSAGE_SUCCEEDED
+
+    def _job_dir(self) -> Path:
+        return layout.job_dir(self._data_dir, self.job.pk, self.job.id)
+
+    def _prepare_dirs(self) -> None:
+        job_dir = self._job_dir()
+        if job_dir.exists():
+            shutil.rmtree(job_dir / "logs", ignore_errors=True)
+        (job_dir / "logs").mkdir(parents=True, exist_ok=True)
+
+    def _work_dir(self, spec: Mapping[str, Any]) -> Path:
+        """The first file system's folder, as PaddleFlow's getWorkDir; else the job's own."""
+        env = spec.get("env") or {}
+        systems = layout.file_systems(spec)
+        for fs in systems:
+            layout.fs_folder(self._data_dir, fs, self.job.user_name).mkdir(
+                parents=True, exist_ok=True
+            )
+        if systems and str(env.get("PF_MOUNT_PATH", "")).upper() != "NONE":
+            return layout.fs_folder(self._data_dir, systems[0], self.job.user_name)
+        work = self._job_dir() / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        return work
+
+    def _facts(self, members: list[tuple[str, int]]) -> frameworks.JobFacts:
+        framework = self.job.framework
+        return frameworks.JobFacts(
+            job_id=self.job.id,
+            job_type=self.job.type,
+            framework=framework,
+            queue=self.job.queue,
+            namespace=self._namespace,
+            user_name=self.job.user_name,
+            mode=frameworks.job_mode(framework, members),
+            priority=self.job.priority,
+        )
+
+    def _launch(self, spec: LaunchSpec) -> ReplicaProcess:
+        process = ReplicaProcess(spec)
+        self._launched.append(process)
+        self._groups.add(process)
+        return process
+
+    # -- single and distributed jobs ---------------------------------------------------------
+
+    def _members(self) -> list[dict[str, Any]]:
+        spec = self.job.spec
+        members = spec.get("members") or [{"role": "worker", "replicas": 1}]
+        inherited = ("image", "command", "args", "env", "flavour", "fs", "extraFS")
+        return [
+            {**{key: spec[key] for key in inherited if key in spec}, **member} for member in members
+        ]
+
+    def _run_replicas(self) -> None:
+        self._prepare_dirs()
+        members = self._members()
+        counts = [(str(m.get("role") or "worker"), int(m.get("replicas") or 1)) for m in members]
+        ports = allocate_loopback_ports(sum(count for _, count in counts))
+        replicas = frameworks.plan_replicas(counts, ports)
+        facts = self._facts(counts)
+        hostfile = self._job_dir() / "hostfile"
+        if self.job.framework == "mpi":
+            hostfile.write_text(frameworks.mpi_hostfile(replicas))
+        member_of_replica = [
+            member for member, (_, n) in zip(members, counts, strict=True) for _ in range(n)
+        ]
+        runs: list[_ReplicaRun] = []
+        failure: str | None = None
+        for replica, member in zip(replicas, member_of_replica, strict=True):
+            run = _ReplicaRun(
+                replica,
+                ReplicaState(
+                    replica.name, replica.role, replica.index, str(member.get("image") or "")
+                ),
+            )
+            runs.append(run)
+            work_dir = self._work_dir(member)
+            env = frameworks.replica_env(
+                facts,
+                replicas,
+                replica,
+                user_env=member.get("env") or {},
+                work_dir=str(work_dir),
+                flavour_name=str((member.get("flavour") or {}).get("name") or ""),
+                mpi_hostfile_path=str(hostfile),
+            )
+            argv = replica_argv(
+                str(member.get("command") or ""), list(member.get("args") or []), str(work_dir)
+            )
+            log_path = layout.log_file(self._data_dir, self.job.pk, self.job.id, replica.name)
+            try:
+                run.process = self._launch(LaunchSpec(argv, work_dir, env, log_path))
+            except OSError as error:
+                run.state.message = f"cannot start: {error}"
+                failure = f"job is failed, replica {replica.name} could not start: {error}"
+                break
+            run.state.pid = run.process.pid
+            run.state.started_at = run.process.started_at
+        self._started_at = time.time()
+        states = [run.state for run in runs]
+        if failure is None:
+            self._write(
+                jobstatus.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
+            )
+            failure = self._watch_replicas(runs)
+        unfinished = [
+            run for run in runs if run.process is not None and run.state.exit_code is None
+        ]
+        stop_all(
+            [run.process for run in unfinished if run.process is not None], self._grace_seconds
+        )
+        for run in unfinished:
+            assert run.process is not None
+            run.state.exit_code = run.process.poll()
+            run.state.finished_at = run.process.finished_at or time.time()
+        status, message = self._final_status(failure)
+        phase = {"succeeded": "Succeeded", "terminated": "Terminated"}.get(status, "Failed")
+        self._write(status, message, self._replica_runtime(states, phase, message))
+
+    def _watch_replicas(self, runs: list[_ReplicaRun]) -> str | None:
+        """Poll until the job is decided; the failure message, or None on success or stop."""
+        primary = frameworks.primary_roles(self.job.framework or "standalone")
+        if not any(run.replica.role in primary for run in runs):
+            primary = frozenset(run.replica.role for run in runs)
+        while not self._stop_event.is_set():
+            changed = False
+            for run in runs:
+                if run.process is None or run.state.exit_code is not None:
+                    continue
+                code = run.process.poll()
+                if code is None:
+                    continue
+                run.process.end_leftovers()
+                run.state.exit_code = code
+                run.state.finished_at = run.process.finished_at
+                changed = True
+                if code != 0:
+                    return f"job is failed, replica {run.replica.name} exited with code {code}"
+            if all(run.state.exit_code == 0 for run in runs if run.replica.role in primary):
+                return None
+            if changed:
+                states = [run.state for run in runs]
+                self._write(
+                    jobstatus.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
+                )
+            time.sleep(_POLL_SECONDS)
+        return None
+
+    def _replica_runtime(
+        self, states: list[ReplicaState], phase: str, message: str = ""
+    ) -> dict[str, Any]:
+        if self.job.type == "single" and len(states) == 1:
+            return runtime_info.single_runtime(self.job.id, self._namespace, states[0])
+        return runtime_info.distributed_runtime(
+            self.job.id,
+            self._namespace,
+            states,
+            phase=phase,
+            message=message,
+            times=(self._started_at, time.time() if phase not in ("Running", "Pending") else None),
+        )
+
+    # -- workflow jobs ---------------------------------------------------------------------------
+
+    def _run_workflow(self) -> None:
+        self._prepare_dirs()
+        template = self.job.spec.get("extensionTemplate")
+        problems = validate_workflow(template)
+        if problems:
+            self._write(jobstatus.FAILED, "job is failed: " + "; ".join(problems))
+            return
+        assert isinstance(template, Mapping)
+        metadata = template.get("metadata") or {}
+        workflow_name = str(metadata.get("name") or self.job.id)
+        work_dir = self._work_dir(self.job.spec)
+        facts = self._facts([])
+        base_env = {
+            **{str(k): str(v) for k, v in (self.job.spec.get("env") or {}).items()},
+            **frameworks.paddleflow_env(facts, str(work_dir), ""),
+        }
+
+        def launcher(launch: NodeLaunch) -> ReplicaProcess:
+            cwd = work_dir / launch.working_dir.lstrip("/") if launch.working_dir else work_dir
+            return self._launch(
+                LaunchSpec(
+                    argv=launch.argv,
+                    cwd=cwd,
+                    env={**base_env, **launch.env},
+                    log_path=layout.log_file(
+                        self._data_dir, self.job.pk, self.job.id, launch.node_name
+                    ),
+                )
+            )
+
+        self._started_at = time.time()
+        lock = threading.Lock()
+        engine: WorkflowRun | None = None
+
+        def publish() -> None:
+            if engine is None:
+                return
+            with lock:
+                self._write(
+                    jobstatus.RUNNING,
+                    MESSAGE_RUNNING,
+                    runtime_info.workflow_runtime(
+                        self.job.id,
+                        self._namespace,
+                        workflow_name,
+                        engine.nodes,
+                        phase="Running",
+                        message="",
+                        times=(self._started_at, None),
+                    ),
+                )
+
+        engine = WorkflowRun(
+            template,
+            workflow_name,
+            launcher,
+            scripts_dir=self._job_dir() / "scripts",
+            stop_event=self._stop_event,
+            grace_seconds=self._grace_seconds,
+            on_change=publish,
+        )
+        publish()
+        succeeded, failure = engine.run()
+        status, message = self._final_status(None if succeeded else f"job is failed, {failure}")
+        phase = {"succeeded": "Succeeded", "terminated": "Terminated"}.get(status, "Failed")
+        with lock:
+            self._write(
+                status,
+                message,
+                runtime_info.workflow_runtime(
+                    self.job.id,
+                    self._namespace,
+                    workflow_name,
+                    engine.nodes,
+                    phase=phase,
+                    message=message,
+                    times=(self._started_at, time.time()),
+                ),
+            )

@@ -1,0 +1,78 @@
+"""Which pending jobs start now: the scheduling decision, pure and deterministic.
+
+Per queue, pending jobs are taken in order: higher priority first (VERY_HIGH .. VERY_LOW), then
+earlier accept time, then id. A job starts when its request fits in what the queue has left.
+A job that does not fit is skipped, and smaller jobs behind it may start (backfill), but only
+while it has waited less than ``reserve_after_seconds``: after that it holds a reservation, and
+nothing behind it in its queue starts until it has started. A job bigger than the whole queue
+can never start, so it never reserves. See docs/scheduler.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pfctl.server.runtime import resources
+
+#: Priorities from the highest; anything unknown ranks as NORMAL.
+PRIORITIES = ("VERY_HIGH", "HIGH", "NORMAL", "LOW", "VERY_LOW")
+
+#: How long a job that does not fit lets smaller jobs behind it start before it reserves.
+DEFAULT_RESERVE_AFTER_SECONDS = 60.0
+
+
+def priority_rank(priority: str | None) -> int:
+    """0 for VERY_HIGH .. 4 for VERY_LOW (case-insensitive; unknown or empty is NORMAL)."""
+    normalized = (priority or "NORMAL").upper()
+    return PRIORITIES.index(normalized) if normalized in PRIORITIES else PRIORITIES.index("NORMAL")
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    """A job waiting in a queue. ``accepted_at`` and ``now`` share one clock (epoch seconds)."""
+
+    job_id: str
+    queue: str
+    priority: str
+    accepted_at: float
+    request: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def queue_order(jobs: Iterable[PendingJob]) -> list[PendingJob]:
+    """The jobs in the order their queue serves them."""
+    return sorted(jobs, key=lambda job: (priority_rank(job.priority), job.accepted_at, job.job_id))
+
+
+def choose_jobs_to_start(
+    capacity: Mapping[str, Mapping[str, Decimal]],
+    used: Mapping[str, Mapping[str, Decimal]],
+    pending: Sequence[PendingJob],
+    now: float,
+    reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,
+) -> list[str]:
+    """The ids of the pending jobs to start now, in start order.
+
+    ``capacity`` maps a queue name to its max resources, ``used`` to the sum of its running
+    jobs' requests. Jobs of a queue missing from ``capacity`` do not start.
+    """
+    by_queue: dict[str, list[PendingJob]] = {}
+    for job in pending:
+        by_queue.setdefault(job.queue, []).append(job)
+    chosen: list[str] = []
+    for queue_name in sorted(by_queue):
+        if queue_name not in capacity:
+            continue
+        maximum = capacity[queue_name]
+        in_use = dict(used.get(queue_name, {}))
+        for job in queue_order(by_queue[queue_name]):
+            available = resources.subtract(maximum, in_use)
+            if resources.fits(job.request, available):
+                chosen.append(job.job_id)
+                in_use = resources.add(in_use, job.request)
+                continue
+            could_ever_fit = resources.fits(job.request, maximum)
+            if could_ever_fit and now - job.accepted_at >= reserve_after_seconds:
+                break
+    return chosen

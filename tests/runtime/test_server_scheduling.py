@@ -1,0 +1,123 @@
+"""Scheduling, queue bookkeeping and restart recovery through the real server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .helpers import FINAL, RuntimeServer, process_running, single
+
+StartServer = Callable[..., RuntimeServer]
+
+
+def make_queue(server: RuntimeServer, name: str, cpu: str, mem: str) -> None:
+    response = server.call(
+        "POST",
+        "/queue",
+        json={"name": name, "namespace": "default", "maxResources": {"cpu": cpu, "mem": mem}},
+    )
+    assert response.status_code == 200, response.text
+
+
+def on_queue(queue: str, command: str, **extra: Any) -> dict[str, Any]:
+    body = single(command, **extra)
+    body["schedulingPolicy"] = {"queue": queue, **extra.get("schedulingPolicy", {})}
+    return body
+
+
+def test_priority_order_on_a_queue_that_fits_one_job(
+    runtime_server: StartServer, tmp_path: Path
+) -> None:
+    server = runtime_server()
+    make_queue(server, "one-at-a-time", "1", "1Gi")
+    order = tmp_path / "order.txt"
+    gate = tmp_path / "gate"
+    blocker = server.create(
+        "single", on_queue("one-at-a-time", f"while [ ! -e {gate} ]; do sleep 0.05; done")
+    )
+    server.wait_status(blocker, {"running"})
+    queued = {}
+    for name, priority in (("low", "LOW"), ("normal", "NORMAL"), ("high", "HIGH")):
+        body = on_queue("one-at-a-time", f"echo {name} >> {order}")
+        body["schedulingPolicy"]["priority"] = priority
+        queued[name] = server.create("single", body)
+    for job_id in queued.values():
+        assert server.wait_status(job_id, {"pending"})["status"] == "pending"
+    # A priority update of a pending job changes its place: low goes first.
+    response = server.call(
+        "PUT", f"/job/{queued['low']}", params={"action": "modify"}, json={"priority": "VERY_HIGH"}
+    )
+    assert response.status_code == 200, response.text
+    queue = server.call("GET", "/queue/one-at-a-time").json()
+    assert queue["usedResources"]["cpu"] == "1"
+    assert queue["idleResources"]["cpu"] == "0"
+    gate.touch()
+    for job_id in queued.values():
+        assert server.wait_status(job_id, FINAL)["status"] == "succeeded"
+    assert order.read_text().split() == ["low", "high", "normal"]
+    deadline = time.monotonic() + 10
+    while server.call("GET", "/queue/one-at-a-time").json()["usedResources"]["cpu"] != "0":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_stop_of_a_pending_job_terminates_it_withoutprocess_running(
+    runtime_server: StartServer, tmp_path: Path
+) -> None:
+    server = runtime_server()
+    make_queue(server, "tiny", "1", "1Gi")
+    blocker = server.create("single", on_queue("tiny", "sleep 300"))
+    server.wait_status(blocker, {"running"})
+    marker = tmp_path / "ran"
+    waiting = server.create("single", on_queue("tiny", f"touch {marker}"))
+    server.wait_status(waiting, {"pending"})
+    assert server.call("PUT", f"/job/{waiting}", params={"action": "stop"}).status_code == 200
+    assert server.wait_status(waiting, FINAL)["status"] == "terminated"
+    assert server.call("PUT", f"/job/{blocker}", params={"action": "stop"}).status_code == 200
+    assert server.wait_status(blocker, FINAL)["status"] == "terminated"
+    assert not marker.exists()
+
+
+def test_restart_after_kill_fails_running_jobs_kills_leftovers_and_runs_pending(
+    runtime_server: StartServer, tmp_path: Path
+) -> None:
+    server = runtime_server()
+    make_queue(server, "tiny", "1", "1Gi")
+    pid_file = tmp_path / "pid"
+    running = server.create("single", on_queue("tiny", f"echo $$ > {pid_file}; sleep 300"))
+    server.wait_status(running, {"running"})
+    waiting = server.create("single", on_queue("tiny", "echo later"))
+    server.wait_status(waiting, {"pending"})
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    orphan = int(pid_file.read_text())
+    server.kill()
+    assert process_running(orphan)  # the kill -9 left the job's process behind
+    restarted = runtime_server(data_dir=server.data_dir)
+    job = restarted.wait_status(running, FINAL)
+    assert job["status"] == "failed"
+    assert "restarted" in job["message"]
+    assert not process_running(orphan)
+    assert restarted.wait_status(waiting, FINAL)["status"] == "succeeded"
+
+
+def test_server_shutdown_leaves_no_process(runtime_server: StartServer, tmp_path: Path) -> None:
+    server = runtime_server()
+    pid_file = tmp_path / "pid"
+    job_id = server.create("single", single(f"trap '' TERM; echo $$ > {pid_file}; sleep 300"))
+    server.wait_status(job_id, {"running"})
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    server.stop()
+    assert not process_running(pid)
+    restarted = runtime_server(data_dir=server.data_dir)
+    job = restarted.job(job_id)
+    assert job["status"] == "failed"
+    assert "stopped" in job["message"]

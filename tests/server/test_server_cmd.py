@@ -1,0 +1,76 @@
+"""``pfctl server start|status|stop|run`` as a user runs them."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import requests
+
+
+def pfctl(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pfctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_start_status_stop(tmp_path):
+    data_dir = tmp_path / "server-data"
+    port = free_port()
+    started = pfctl("server", "start", "--port", str(port), "--data-dir", str(data_dir))
+    try:
+        assert started.returncode == 0, started.stderr
+        assert f"http://127.0.0.1:{port}" in started.stdout
+        assert str(data_dir) in started.stdout
+        login = requests.post(
+            f"http://127.0.0.1:{port}/api/paddleflow/v1/login",
+            json={"username": "root", "password": "paddleflow"},
+            timeout=10,
+        )
+        assert login.status_code == 200
+
+        status = pfctl("server", "status", "--data-dir", str(data_dir))
+        assert status.returncode == 0 and "running" in status.stdout
+
+        again = pfctl("server", "start", "--port", str(port), "--data-dir", str(data_dir))
+        assert again.returncode == 1
+        assert "already running" in again.stderr and "Traceback" not in again.stderr
+
+        busy = pfctl("server", "start", "--port", str(port), "--data-dir", str(tmp_path / "other"))
+        assert busy.returncode == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in busy.stderr
+    finally:
+        stopped = pfctl("server", "stop", "--data-dir", str(data_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    assert not (data_dir / "server.pid").exists()
+    gone = pfctl("server", "status", "--data-dir", str(data_dir))
+    assert gone.returncode == 1 and "no server is running" in gone.stderr
+    assert pfctl("server", "stop", "--data-dir", str(data_dir)).returncode == 1
+
+
+def test_run_on_a_busy_port_says_so(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = pfctl("server", "run", "--port", str(port), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 1
+    assert f"error: port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_default_data_dir_is_under_the_user_data_dir(_isolated_home):
+    from pfctl.server.daemon import default_data_dir
+
+    assert default_data_dir().is_relative_to(_isolated_home)
