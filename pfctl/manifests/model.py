@@ -1,0 +1,79 @@
+"""The values manifest loading produces: located problems, manifests, and the load result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DocumentSummary", "LoadResult", "Manifest", "Problem"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or note about an input, located by file, line, column and JSON path."""
+
+    source: str
+    """The file path as given, or ``"<stdin>"``."""
+    line: int
+    """1-based line of the offending node (or of its key)."""
+    column: int
+    """1-based column of the offending node (or of its key)."""
+    json_path: str
+    """``$.members[1].replicas`` style; ``$`` is the whole document."""
+    message: str
+    severity: str = "error"
+    """``"error"`` or ``"note"``."""
+
+    def location(self) -> str:
+        """``file:line:col``."""
+        return f"{self.source}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One valid manifest: where it is, what it is, and the create body to send."""
+
+    source: str
+    document_index: int
+    """0-based index of the document in its file."""
+    line: int
+    column: int
+    type: str
+    """``single``, ``distributed`` or ``workflow``."""
+    id: str
+    stopped: bool
+    body: dict[str, Any]
+    """The JobSpec fields with unset values removed (no ``type``/``stopped``; includes ``id``)."""
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """One document of the input, valid or not, for reports that list every document."""
+
+    source: str
+    document_index: int
+    line: int
+    column: int
+    type: str | None
+    id: str | None
+    valid: bool
+
+
+@dataclass
+class LoadResult:
+    """Everything loading found: the valid manifests and every problem, in input order."""
+
+    manifests: list[Manifest] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    documents: list[DocumentSummary] = field(default_factory=list)
+    """Every non-empty document (and every file that could not be parsed), in input order."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(problem.severity == "error" for problem in self.problems)
+
+    @property
+    def invalid_count(self) -> int:
+        """How many documents are invalid."""
+        return sum(1 for document in self.documents if not document.valid)

@@ -1,0 +1,267 @@
+"""Loading manifests from files, directories and stdin: bodies, locations, notes, errors."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from pfctl.errors import InputError
+from pfctl.manifests import Manifest, load_manifests
+from pfctl.manifests.loader import PARALLEL_THRESHOLD
+
+SINGLE = "type: single\nid: {id}\nimage: busybox\n"
+
+
+def write(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_manifest_becomes_a_create_body_without_unset_values(tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "job.yaml",
+        "# comment\n"
+        "type: distributed\n"
+        "id: train\n"
+        "stopped: true\n"
+        "name: ''\n"
+        "labels: null\n"
+        "annotations: {}\n"
+        "framework: ray\n"
+        "schedulingPolicy: {queue: default-queue, priority: ''}\n"
+        "members:\n"
+        "  - role: master\n"
+        "    replicas: 1\n"
+        "    image: ray\n"
+        "    env: {EMPTY: ''}\n"
+        "    args: ['', x]\n"
+        "    fs: {name: '', mountPath: ''}\n"
+        "  - {role: worker, replicas: 2, image: ray, extraFS: []}\n",
+    )
+    result = load_manifests([source])
+    assert result.ok, result.problems
+    assert result.manifests == [
+        Manifest(
+            source=source,
+            document_index=0,
+            line=2,
+            column=1,
+            type="distributed",
+            id="train",
+            stopped=True,
+            body={
+                "id": "train",
+                "framework": "ray",
+                "schedulingPolicy": {"queue": "default-queue"},
+                "members": [
+                    {
+                        "role": "master",
+                        "replicas": 1,
+                        "image": "ray",
+                        "env": {"EMPTY": ""},  # free-form maps keep their values as written
+                        "args": ["", "x"],  # list elements keep their position
+                    },
+                    {"role": "worker", "replicas": 2, "image": "ray"},
+                ],
+            },
+        )
+    ]
+
+
+def test_paddleflow_json_job_files_load_as_is(tmp_path: Path) -> None:
+    # The shape of PaddleFlow's example/job files, plus type and id.
+    source = write(
+        tmp_path / "job.json",
+        '{\n\t"type": "single",\n\t"id": "pf-json",\n\t"name": "",\n\t"labels": null,\n'
+        '\t"fs": {},\n\t"env": [],\n\t"image": "busybox",\n\t"port": 0,\n'
+        '\t"flavour": {"name": "flavour1"},\n\t"size": 1e3\n}\n',
+    )
+    result = load_manifests([source])
+    # JSON numbers keep JSON meaning (1e3 is a number) and tabs still give exact columns.
+    assert [(p.line, p.column, p.json_path) for p in result.problems] == [(11, 2, "$.size")]
+    assert "unknown key `size`" in result.problems[0].message
+
+
+def test_multi_document_files_and_empty_documents(tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "jobs.yml",
+        "---\n"
+        + SINGLE.format(id="one")
+        + "---\n---\n# only a comment\n---\n"
+        + SINGLE.format(id="two"),
+    )
+    result = load_manifests([source])
+    assert result.ok
+    assert [(m.id, m.document_index, m.line) for m in result.manifests] == [
+        ("one", 0, 2),
+        ("two", 3, 9),
+    ]
+    notes = [(p.line, p.message) for p in result.problems if p.severity == "note"]
+    assert notes == [
+        (5, "document 2 is empty; skipped"),
+        (6, "document 3 is empty; skipped"),
+    ]
+
+
+def test_an_empty_file_is_a_note_not_an_error(tmp_path: Path) -> None:
+    result = load_manifests([write(tmp_path / "empty.yaml", "# nothing yet\n")])
+    assert result.ok
+    assert [(p.severity, p.message) for p in result.problems] == [("note", "no documents; skipped")]
+    assert result.documents == []
+
+
+def test_directories_read_manifest_files_and_recurse_only_with_r(tmp_path: Path) -> None:
+    write(tmp_path / "b.yaml", SINGLE.format(id="b"))
+    write(tmp_path / "a.json", '{"type": "single", "id": "a", "image": "x"}')
+    write(tmp_path / "notes.txt", "not a manifest")
+    write(tmp_path / ".hidden.yaml", "broken: [")
+    write(tmp_path / "sub" / "c.yml", SINGLE.format(id="c"))
+    write(tmp_path / ".git" / "d.yaml", "broken: [")
+    flat = load_manifests([str(tmp_path)])
+    assert [m.id for m in flat.manifests] == ["a", "b"]
+    deep = load_manifests([str(tmp_path)], recursive=True)
+    assert [m.id for m in deep.manifests] == ["a", "b", "c"]
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    source = write(tmp_path / "job.yaml", SINGLE.format(id="once"))
+    result = load_manifests([source, str(tmp_path)])
+    assert result.ok
+    assert len(result.manifests) == 1
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_unusable_inputs_raise_input_error(tmp_path: Path, recursive: bool) -> None:
+    with pytest.raises(InputError, match="no such file or directory"):
+        load_manifests([str(tmp_path / "missing.yaml")], recursive=recursive)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"no \*\.yaml, \*\.yml or \*\.json files"):
+        load_manifests([str(tmp_path / "empty")], recursive=recursive)
+
+
+def test_a_directory_with_only_subdirectories_needs_r(tmp_path: Path) -> None:
+    write(tmp_path / "sub" / "job.yaml", SINGLE.format(id="deep"))
+    with pytest.raises(InputError, match="use -R"):
+        load_manifests([str(tmp_path)])
+
+
+def test_the_same_id_twice_across_inputs(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.yaml", SINGLE.format(id="twin"))
+    second = write(tmp_path / "b.yaml", "# again\n" + SINGLE.format(id="twin"))
+    result = load_manifests([first, second])
+    assert [m.source for m in result.manifests] == [first]
+    [problem] = result.problems
+    assert (problem.source, problem.line, problem.column, problem.json_path) == (
+        second,
+        3,
+        5,
+        "$.id",
+    )
+    assert problem.message == f"duplicate id `twin`: first at {first}:2:5"
+    assert result.invalid_count == 1
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    text = SINGLE.format(id="piped") + "---\ntype: single\nid: bad\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    result = load_manifests(["-"])
+    assert [m.id for m in result.manifests] == ["piped"]
+    assert [(p.source, p.line, p.json_path) for p in result.problems] == [("<stdin>", 5, "$.image")]
+
+
+def test_stdin_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = '{"type": "single", "id": "j", "image": "x", "port": 1e3}'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    result = load_manifests(["-"])
+    assert result.ok
+    assert result.manifests[0].body["port"] == 1000.0
+
+
+def test_yaml_merge_keys_and_anchors(tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "anchors.yaml",
+        "type: distributed\nid: merged\nframework: mpi\n"
+        "x-member: &base {image: mpi, flavour: {name: flavour1}}\n".replace(
+            "x-member", "labels"
+        ).replace("{image: mpi, flavour: {name: flavour1}}", "{team: a}")
+        + "members:\n"
+        "  - &m {role: master, replicas: 1, image: mpi}\n"
+        "  - <<: *m\n"
+        "    role: worker\n"
+        "    replicas: 2\n",
+    )
+    result = load_manifests([source])
+    assert result.ok, result.problems
+    assert result.manifests[0].body["members"][1] == {
+        "role": "worker",
+        "replicas": 2,
+        "image": "mpi",
+    }
+
+
+def test_every_problem_of_every_document_is_reported(tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "bad.yaml",
+        "type: single\nid: Bad\nimage: x\nport: 70000\nenv: {N: 1}\n---\ntype: nope\nid: ok\n",
+    )
+    result = load_manifests([source])
+    assert [(p.line, p.json_path) for p in result.problems] == [
+        (2, "$.id"),
+        (4, "$.port"),
+        (5, "$.env.N"),
+        (7, "$.type"),
+    ]
+    assert result.invalid_count == 2
+
+
+def test_many_files_are_checked_in_parallel_in_input_order(tmp_path: Path) -> None:
+    paths = [
+        write(tmp_path / f"m{index:04d}.yaml", SINGLE.format(id=f"job-{index}"))
+        for index in range(PARALLEL_THRESHOLD + 10)
+    ]
+    write(tmp_path / "m0100.yaml", "type: single\nid: job-100\nimage: [x]\n")
+    result = load_manifests([str(tmp_path)])
+    assert len(result.documents) == len(paths)
+    assert [d.source for d in result.documents] == sorted(paths)
+    assert [(p.source, p.line, p.json_path) for p in result.problems] == [
+        (paths[100], 3, "$.image")
+    ]
+
+
+def test_parallel_loading_from_a_threaded_caller_does_not_fork(tmp_path: Path) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for index in range(PARALLEL_THRESHOLD):
+        write(tmp_path / f"m{index:04d}.yaml", SINGLE.format(id=f"job-{index}"))
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as threads:
+        threads.submit(stop.wait)
+        try:
+            result = load_manifests([str(tmp_path)], keep_manifests=False)
+        finally:
+            stop.set()
+    assert result.ok
+    assert len(result.documents) == PARALLEL_THRESHOLD
+    assert result.manifests == []
+
+
+def test_bodies_share_nothing_even_when_yaml_aliases_do(tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "shared.yaml",
+        "type: distributed\nid: shared\nframework: ray\nlabels: &l {team: a}\n"
+        "members:\n"
+        "  - &m {role: master, replicas: 1, image: ray, labels: *l, args: &a [x]}\n"
+        "  - {role: worker, replicas: 1, image: ray, labels: *l, args: *a}\n",
+    )
+    [manifest] = load_manifests([source]).manifests
+    body = manifest.body
+    body["labels"]["added"] = "by apply"
+    body["members"][0]["args"].append("y")
+    assert body["members"][0]["labels"] == {"team": "a"}
+    assert body["members"][1]["labels"] == {"team": "a"}
+    assert body["members"][1]["args"] == ["x"]

@@ -1,0 +1,54 @@
+"""Start-up stays light: the version and help paths import no heavy module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = (
+    "requests",
+    "jsonschema",
+    "deepdiff",
+    "starlette",
+    "uvicorn",
+    "pfctl.server",
+    "pfctl.client",
+)
+
+PROBE = """
+import json, sys
+from pfctl.cli.main import main
+try:
+    main({args!r})
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["validate", "--help"], ["schema", "--help"]]
+)
+def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = json.loads(completed.stderr.strip().splitlines()[-1])
+    assert "pfctl.cli.main" in modules
+    heavy = [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+    assert heavy == []
+
+
+def test_version() -> None:
+    from pfctl import __version__
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "pfctl", "--version"], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout == f"pfctl {__version__}\n"
