@@ -1,0 +1,106 @@
+"""The PaddleFlow SDK client: a typed client of the PaddleFlow v1 job API and a drop-in
+facade with the PaddleFlow Python SDK's signatures.
+
+``pfctl.client.PaddleFlowClient`` is the client pfctl itself uses; ``pfctl.client.Client`` is the
+PaddleFlow-SDK-compatible facade (``Client``, ``JobRequest``, ``JobInfo``, ``(ok, result)``
+returns). Names are loaded on first use, so importing a light submodule such as
+``pfctl.client.config`` or ``pfctl.client.errors`` does not import ``requests``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pfctl.client.api import JobPage, PaddleFlowClient, RetryPolicy
+    from pfctl.client.compat import (
+        Client,
+        FileSystem,
+        Flavour,
+        JobInfo,
+        JobRequest,
+        Member,
+        PaddleFlowSDKException,
+    )
+    from pfctl.client.config import ClientSettings, resolve_settings
+    from pfctl.client.errors import (
+        AuthenticationError,
+        ConflictError,
+        InvalidRequestError,
+        NotFoundError,
+        PaddleFlowError,
+        PermissionDeniedError,
+        ServerConnectionError,
+        ServerError,
+    )
+    from pfctl.client.tokens import TokenCache
+    from pfctl.client.waiting import FINAL_STATUSES, WaitResult, is_final, wait_for_jobs
+
+_EXPORTS = {
+    "pfctl.client.api": ("JobPage", "PaddleFlowClient", "RetryPolicy"),
+    "pfctl.client.compat": (
+        "Client",
+        "FileSystem",
+        "Flavour",
+        "JobInfo",
+        "JobRequest",
+        "Member",
+        "PaddleFlowSDKException",
+    ),
+    "pfctl.client.config": ("ClientSettings", "resolve_settings"),
+    "pfctl.client.errors": (
+        "AuthenticationError",
+        "ConflictError",
+        "InvalidRequestError",
+        "NotFoundError",
+        "PaddleFlowError",
+        "PermissionDeniedError",
+        "ServerConnectionError",
+        "ServerError",
+    ),
+    "pfctl.client.tokens": ("TokenCache",),
+    "pfctl.client.waiting": ("FINAL_STATUSES", "WaitResult", "is_final", "wait_for_jobs"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = [
+    "FINAL_STATUSES",
+    "AuthenticationError",
+    "Client",
+    "ClientSettings",
+    "ConflictError",
+    "FileSystem",
+    "Flavour",
+    "InvalidRequestError",
+    "JobInfo",
+    "JobPage",
+    "JobRequest",
+    "Member",
+    "NotFoundError",
+    "PaddleFlowClient",
+    "PaddleFlowError",
+    "PaddleFlowSDKException",
+    "PermissionDeniedError",
+    "RetryPolicy",
+    "ServerConnectionError",
+    "ServerError",
+    "TokenCache",
+    "WaitResult",
+    "is_final",
+    "resolve_settings",
+    "wait_for_jobs",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pfctl.client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
