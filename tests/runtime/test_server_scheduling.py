@@ -121,3 +121,17 @@ def test_server_shutdown_leaves_no_process(runtime_server: StartServer, tmp_path
     job = restarted.job(job_id)
     assert job["status"] == "failed"
     assert "stopped" in job["message"]
+
+
+def test_each_job_is_started_exactly_once(runtime_server: StartServer, tmp_path: Path) -> None:
+    # Regression: a scheduling pass right after another saw a just-started job still `pending`
+    # (its thread had not yet written `running`) and started it a second time.
+    server = runtime_server()
+    launches = tmp_path / "launches.txt"
+    ids = [
+        server.create("single", single(f'echo "$PF_JOB_ID" >> {launches}; sleep 0.3'))
+        for _ in range(12)
+    ]
+    for job_id in ids:
+        assert server.wait_status(job_id, FINAL)["status"] == "succeeded"
+    assert sorted(launches.read_text().split()) == sorted(ids)

@@ -121,7 +121,12 @@ class LocalRuntime:
         for job in self._store.list_jobs_in_status([jobstatus.TERMINATING]):
             if job.id not in running_ids:
                 self._store.set_job_status(job.id, jobstatus.TERMINATED, "job is terminated")
-        pending = self._store.list_jobs_in_status([jobstatus.PENDING])
+        # A job started by an earlier pass may still read `pending` until its thread says `running`.
+        pending = [
+            job
+            for job in self._store.list_jobs_in_status([jobstatus.PENDING])
+            if job.id not in running_ids
+        ]
         requests: dict[str, dict[str, Decimal]] = {}
         for job in pending:
             request = self._request_of(job)
