@@ -1,9 +1,286 @@
-"""`pfctl apply` commands (not built yet)."""
+"""`pfctl diff` and `pfctl apply`: show and execute the plan that makes the server match manifests.
+
+Exit codes (docs/apply.md): diff 0 no changes, 1 changes, 2 error; apply 0 converged, 1 some job
+failed or could not be converged, 2 invalid manifests or usage.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from pfctl.cli.connection import (
+    PasswordOption,
+    PfConfigOption,
+    ServerOption,
+    UserOption,
+    open_client,
+)
+from pfctl.errors import ExitCode, PfctlError, UsageError
+
+if TYPE_CHECKING:
+    from pfctl.applier import ApplyReport, JobClient, JobResult
+    from pfctl.plan import DesiredJob, Plan
+
+#: Show a progress bar instead of one line per job when this many jobs change on a terminal.
+PROGRESS_THRESHOLD = 20
+DEFAULT_TIMEOUT = 300.0
+
+
+class PlanFormat(str, Enum):
+    """Values of ``-o/--output`` for diff and apply."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+FilesOption = Annotated[
+    list[str],
+    typer.Option(
+        "-f",
+        "--filename",
+        metavar="PATH",
+        help="Manifest file or directory, '-' for stdin; repeat for more.",
+    ),
+]
+RecursiveOption = Annotated[
+    bool, typer.Option("-R", "--recursive", help="Descend into sub-directories.")
+]
+PruneOption = Annotated[
+    bool,
+    typer.Option("--prune", help="Stop jobs of the apply-set that are gone from the manifests."),
+]
+ApplySetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--apply-set",
+        metavar="NAME",
+        help="Label the jobs as members of this set (needed by --prune).",
+    ),
+]
+OutputOption = Annotated[
+    PlanFormat, typer.Option("-o", "--output", help="Output format: text or json.")
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root application."""
+    """Add ``diff`` and ``apply`` to the root application."""
+    app.command("diff")(diff)
+    app.command("apply")(apply)
+
+
+def diff(
+    *,
+    filename: FilesOption,
+    recursive: RecursiveOption = False,
+    prune: PruneOption = False,
+    apply_set: ApplySetOption = None,
+    output: OutputOption = PlanFormat.TEXT,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Show secret-looking env values unmasked.")
+    ] = False,
+    server: ServerOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    pf_config: PfConfigOption = None,
+) -> None:
+    """Show what apply would change. Exit 0: no changes, 1: changes, 2: error."""
+    from pfctl.apply_run import check_plan_options, plan_against_server
+    from pfctl.plan import PlanOptions
+
+    try:
+        options = PlanOptions(apply_set=apply_set, prune=prune)
+        check_plan_options(options)
+        desired = _load(filename, recursive)
+        with open_client(server, user, password, pf_config) as client:
+            plan = plan_against_server(client, desired, options, confirm_creates=True)
+    except PfctlError as error:
+        # kubectl diff's convention: 1 means "changes", so every error is 2.
+        raise PfctlError(str(error), exit_code=ExitCode.USAGE) from None
+    _print_plan(plan, output, show_secrets)
+    raise typer.Exit(int(ExitCode.FAILURE if plan.has_changes else ExitCode.OK))
+
+
+def apply(
+    *,
+    filename: FilesOption,
+    recursive: RecursiveOption = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = False,
+    prune: PruneOption = False,
+    apply_set: ApplySetOption = None,
+    force_replace: Annotated[
+        bool,
+        typer.Option("--force-replace", help="Re-create jobs whose immutable fields changed."),
+    ] = False,
+    adopt: Annotated[
+        bool, typer.Option("--adopt", help="Take over existing jobs not created by pfctl.")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait for the applied jobs to finish; exit 1 if any failed."),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Seconds to wait: for --wait (default: no limit) and for a replaced job "
+            "to stop (default: 300).",
+        ),
+    ] = None,
+    parallelism: Annotated[
+        int, typer.Option("--parallelism", metavar="N", help="Jobs changed at once.")
+    ] = 10,
+    output: OutputOption = PlanFormat.TEXT,
+    server: ServerOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    pf_config: PfConfigOption = None,
+) -> None:
+    """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
+    from pfctl.applier import ApplySettings, apply_plan
+    from pfctl.apply_run import check_plan_options, plan_against_server
+    from pfctl.plan import PlanOptions
+
+    options = PlanOptions(
+        apply_set=apply_set, prune=prune, adopt=adopt, force_replace=force_replace
+    )
+    check_plan_options(options)
+    if parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    if timeout is not None and timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    desired = _load(filename, recursive)
+    with open_client(server, user, password, pf_config) as client:
+        plan = plan_against_server(
+            client, desired, options, confirm_creates=dry_run, parallelism=parallelism
+        )
+        if dry_run:
+            _print_plan(plan, output, show_secrets=False)
+            raise typer.Exit(int(ExitCode.FAILURE if plan.refused else ExitCode.OK))
+        if output is PlanFormat.TEXT:
+            for warning in plan.warnings:
+                typer.echo(f"warning: {warning.job_id}: {warning.message}", err=True)
+        settings = ApplySettings(parallelism=parallelism, stop_timeout=timeout or DEFAULT_TIMEOUT)
+        changes = sum(1 for action in plan.actions if action.is_change)
+        with _Progress(len(plan.actions), changes, text=output is PlanFormat.TEXT) as progress:
+            report = apply_plan(
+                client, plan, desired, options, settings=settings, on_result=progress.add
+            )
+        waited = _wait(client, report, desired, timeout, output) if wait else None
+    _print_report(report, plan, waited, output)
+    failed = not report.ok or (waited is not None and not waited["ok"])
+    raise typer.Exit(int(ExitCode.FAILURE if failed else ExitCode.OK))
+
+
+def _load(paths: list[str], recursive: bool) -> list[DesiredJob]:
+    from pfctl.apply_run import load_manifest_files, require_valid
+
+    result = load_manifest_files(paths, recursive)
+    for problem in result.problems:
+        where = f" {problem.json_path}" if problem.json_path not in ("", "$") else ""
+        typer.echo(f"{problem.location()}: {problem.severity}:{where} {problem.message}", err=True)
+    return require_valid(result)
+
+
+def _print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
+    from pfctl.plan_render import render_json, render_text
+
+    if output is PlanFormat.JSON:
+        typer.echo(render_json(plan, show_secrets=show_secrets), nl=False)
+    else:
+        typer.echo(render_text(plan, color=_use_color(), show_secrets=show_secrets), nl=False)
+
+
+def _wait(
+    client: JobClient,
+    report: ApplyReport,
+    desired: list[DesiredJob],
+    timeout: float | None,
+    output: PlanFormat,
+) -> dict[str, Any]:
+    """Wait for the desired, not stopped, successfully applied jobs to reach a final status."""
+    from pfctl.client.waiting import wait_for_jobs
+
+    stopped = {job.id for job in desired if job.stopped}
+    wanted = {job.id for job in desired}
+    ids = [r.id for r in report.results if r.id in wanted - stopped and not r.failed]
+
+    def show(job_id: str, job: dict[str, Any]) -> None:
+        if output is PlanFormat.TEXT:
+            typer.echo(f"{job_id}: {job.get('status')}", err=True)
+
+    result = wait_for_jobs(client, ids, timeout=timeout, on_change=show)
+    statuses = {job_id: str(job.get("status", "")) for job_id, job in result.jobs.items()}
+    return {
+        "ok": result.ok,
+        "statuses": statuses,
+        "unsuccessful": result.unsuccessful,
+        "pending": result.pending,
+    }
+
+
+def _print_report(
+    report: ApplyReport, plan: Plan, waited: dict[str, Any] | None, output: PlanFormat
+) -> None:
+    from pfctl.plan_render import apply_document, apply_summary_line
+
+    if output is PlanFormat.JSON:
+        import json
+
+        typer.echo(json.dumps(apply_document(report, plan, waited), indent=2))
+        return
+    if waited is not None:
+        for job_id in waited["unsuccessful"]:
+            typer.echo(f"job {job_id} ended {waited['statuses'][job_id]}", err=True)
+        if waited["pending"]:
+            typer.echo(f"still running at the timeout: {', '.join(waited['pending'])}", err=True)
+    typer.echo(apply_summary_line(report))
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+class _Progress:
+    """One line per finished change, or a progress bar on a terminal when there are many."""
+
+    def __init__(self, total: int, changes: int, *, text: bool) -> None:
+        self.text = text
+        self.bar: Any = None
+        self.held: list[str] = []
+        if text and changes >= PROGRESS_THRESHOLD and sys.stderr.isatty():
+            self.bar = typer.progressbar(length=total, label="Applying", file=sys.stderr)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        for line in self.held:
+            typer.echo(line)
+
+    def add(self, result: JobResult) -> None:
+        from pfctl.applier import Outcome
+        from pfctl.plan_render import result_line
+
+        if not self.text:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+        if result.outcome is Outcome.UNCHANGED:
+            return
+        line = result_line(result)
+        if self.bar is not None:
+            self.held.append(line)
+        else:
+            typer.echo(line)
