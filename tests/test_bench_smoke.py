@@ -1,0 +1,86 @@
+"""A smoke run of every benchmark in bench/ at tiny sizes: each still runs end to end against the
+real commands and servers, prints its tables, and leaves docs/benchmarks.md alone (--no-write).
+The figures themselves are not checked (speed belongs to bench/, not to the suite); the counts
+they report are."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
+CHECK_JSONSCHEMA = ROOT / "bench" / ".venv" / "bin" / "check-jsonschema"
+
+
+def _run_bench(script: str, *args: str) -> str:
+    before = BENCHMARKS_MD.read_bytes() if BENCHMARKS_MD.exists() else None
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--no-write"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = BENCHMARKS_MD.read_bytes() if BENCHMARKS_MD.exists() else None
+    assert after == before, "--no-write must leave docs/benchmarks.md alone"
+    assert "- machine: " in proc.stdout and "- command: `python bench/" in proc.stdout
+    return proc.stdout
+
+
+def _table_rows(output: str, first_cell: str) -> list[list[str]]:
+    rows = []
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == first_cell:
+            rows.append(cells)
+    return rows
+
+
+def test_startup_bench_lists_heavy_imports():
+    output = _run_bench("startup.py", "--runs", "1")
+    for invocation in ("pfctl --version", "pfctl --help"):
+        (row,) = _table_rows(output, invocation)
+        assert row[-1] == "none", f"{invocation} imports heavy modules: {row[-1]}"
+    (baseline,) = _table_rows(output, "python -c pass")
+    assert baseline[2] == "1.0x"
+
+
+def test_server_bench_small():
+    output = _run_bench(
+        "server.py", "--stored", "300", "--creates", "20", "--latency-jobs", "2", "--runs", "1"
+    )
+    no_filter = _table_rows(output, "no filter")
+    assert no_filter and no_filter[0][1] == "300"
+    (shard,) = _table_rows(output, "label shard (1%)")
+    assert shard[1] == "3"
+    (latency,) = _table_rows(output, "2")
+    assert latency[1].endswith(" ms")
+    assert re.search(r"Requests the server counted during the timed creates: 40\b", output)
+
+
+@pytest.mark.skipif(not CHECK_JSONSCHEMA.exists(), reason="bench/.venv has no check-jsonschema")
+def test_validate_bench_small():
+    output = _run_bench("validate.py", "--count", "100", "--per-file", "25")
+    rows = _table_rows(output, "pfctl validate") + _table_rows(output, "check-jsonschema")[:1]
+    found = {row[1]: row[-1] for row in rows}
+    assert found["100 single-document files"] == "2"  # one manifest in 50 is invalid
+    assert found["4 files of 25 documents"] == "2"
+    assert found["10 single-document files"] == "0"
+
+
+def test_apply_bench_small():
+    output = _run_bench("apply.py", "--count", "8", "--runs", "1")
+    (pfctl,) = _table_rows(output, "pfctl apply")
+    (sdk,) = _table_rows(output, "SDK script (show_job per manifest)")
+    assert int(pfctl[-1]) <= 2
+    assert int(sdk[-1]) == 8 + 1  # login + one show per manifest
+    for parallelism in ("1", "4", "10"):
+        (row,) = _table_rows(output, parallelism)
+        assert int(row[-1]) <= 8 + 2  # login + list + one create per job
