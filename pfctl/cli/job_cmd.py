@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pfctl.cli.completion import job_id_completer
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
@@ -26,6 +27,22 @@ job_app = typer.Typer(
 
 OutputOption = Annotated[
     OutputFormat | None, typer.Option("-o", "--output", help=OUTPUT_HELP, show_default=False)
+]
+JobIdArgument = Annotated[
+    str,
+    typer.Argument(metavar="JOBID", help="The job's id.", autocompletion=job_id_completer()),
+]
+UnfinishedJobIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=False)
+    ),
+]
+FinishedJobIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=True)
+    ),
 ]
 FieldListOption = Annotated[
     str | None,
@@ -79,7 +96,7 @@ def create(
 @job_app.command()
 def show(
     *,
-    job_id: Annotated[str, typer.Argument(metavar="JOBID", help="The job's id.")],
+    job_id: JobIdArgument,
     fieldlist: FieldListOption = None,
     output: OutputOption = None,
     server: ServerOption = None,
@@ -164,7 +181,7 @@ def list_jobs(
 @job_app.command()
 def update(
     *,
-    job_id: Annotated[str, typer.Argument(metavar="JOBID", help="The job's id.")],
+    job_id: JobIdArgument,
     priority: Annotated[
         str | None, typer.Option("-p", "--priority", help="New priority, e.g. low, normal, high.")
     ] = None,
@@ -193,7 +210,7 @@ def update(
 @job_app.command()
 def stop(
     *,
-    job_id: Annotated[str, typer.Argument(metavar="JOBID", help="The job's id.")],
+    job_id: UnfinishedJobIdArgument,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -208,7 +225,7 @@ def stop(
 @job_app.command()
 def delete(
     *,
-    job_id: Annotated[str, typer.Argument(metavar="JOBID", help="The job's id.")],
+    job_id: FinishedJobIdArgument,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -223,7 +240,14 @@ def delete(
 @job_app.command()
 def wait(
     *,
-    job_ids: Annotated[list[str], typer.Argument(metavar="JOBID...", help="Jobs to wait for.")],
+    job_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="JOBID...",
+            help="Jobs to wait for.",
+            autocompletion=job_id_completer(only_final=False),
+        ),
+    ],
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Give up after this many seconds.")
     ] = None,
@@ -257,7 +281,7 @@ def wait(
 @job_app.command()
 def logs(
     *,
-    job_id: Annotated[str, typer.Argument(metavar="JOBID", help="The job's id.")],
+    job_id: JobIdArgument,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
     ] = False,

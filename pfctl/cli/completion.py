@@ -1,0 +1,62 @@
+"""Shell completion of job ids, asked of the server in force.
+
+Completion runs on every Tab press, so it must never hang or print an error into the user's
+shell: the server gets one short request with no retries, and any failure completes nothing.
+Only light modules are imported here; the client loads when a completion actually runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+#: (connect, read) seconds: a server slower than this completes nothing.
+COMPLETION_TIMEOUT = (0.5, 1.5)
+#: Ids offered at most (one page of ``GET /job``).
+COMPLETION_PAGE_SIZE = 1000
+
+JobIdCompleter = Callable[[typer.Context, str], list[tuple[str, str]]]
+
+
+def job_ids_from_server(
+    ctx: typer.Context, incomplete: str, *, only_final: bool | None = None
+) -> list[tuple[str, str]]:
+    """``(id, "status  name")`` for the jobs whose id starts with ``incomplete``.
+
+    The connection options already typed on the command line (``--server``, ``--user``, ...)
+    are honoured, then the environment and config file as for any command. ``only_final``:
+    True keeps finished jobs, False unfinished ones, None all. Returns ``[]`` on any failure.
+    """
+    try:
+        from pfctl.cli.connection import load_settings
+        from pfctl.client.api import PaddleFlowClient
+        from pfctl.client.waiting import is_final
+
+        typed = ctx.params
+        settings = load_settings(
+            typed.get("server"), typed.get("user"), typed.get("password"), typed.get("pf_config")
+        )
+        with PaddleFlowClient(settings, timeout=COMPLETION_TIMEOUT, retries=0) as client:
+            jobs = client.list_jobs(max_keys=COMPLETION_PAGE_SIZE).jobs
+    except Exception:  # completion must stay silent whatever goes wrong
+        return []
+    choices: list[tuple[str, str]] = []
+    for job in jobs:
+        job_id, status = str(job.get("id") or ""), str(job.get("status") or "")
+        if not job_id.startswith(incomplete):
+            continue
+        if only_final is not None and is_final(status) != only_final:
+            continue
+        choices.append((job_id, f"{status}  {job.get('name') or ''}".strip()))
+    return sorted(choices)
+
+
+def job_id_completer(*, only_final: bool | None = None) -> JobIdCompleter:
+    """A Typer ``autocompletion`` callback offering the server's job ids (see
+    :func:`job_ids_from_server` for ``only_final``)."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        return job_ids_from_server(ctx, incomplete, only_final=only_final)
+
+    return complete
