@@ -238,7 +238,7 @@ class _BodyChecker:
             role = _text(member, "role")
             if role not in roles and not (role == "pworker" and "worker" in roles):
                 self.add((*path, "role"), self.unsupported_role(role, framework))
-            replicas = member.get("replicas")
+            replicas = member.get("replicas", 0)  # Go's zero value when the key is absent
             if _is_int(replicas) and replicas < 1:
                 self.add((*path, "replicas"), "the repilcas of member is less than 1")
             port = member.get("port", 0)

@@ -181,10 +181,24 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, exc.code, exc.message, exc.status)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110's ``Allow``; Starlette names only
+    the first route that matched the path, and a path may have one route per method)."""
+    from starlette.routing import Route
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return _error_response(request, "MethodNotAllowed", "", 405)
+        response = _error_response(request, "MethodNotAllowed", "", 405)
+        response.headers["allow"] = ", ".join(_allowed_methods(request))
+        return response
     if exc.status_code == 404:
         return _error_response(request, "PathNotFound", "", 404)
     return _error_response(request, "InvalidHTTPRequest", str(exc.detail), exc.status_code)

@@ -17,7 +17,7 @@ from pathlib import Path
 from pfctl.errors import PfctlError
 
 DATABASE_FILE = "pfctl-server.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: job_labels, the index of job labels kept by triggers
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -88,8 +88,39 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_id ON jobs (id) WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_user ON jobs (user_name, pk);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);  -- ends in the rowid (pk), too
 CREATE INDEX IF NOT EXISTS jobs_by_queue ON jobs (queue, pk);
+-- One row per (string-valued) label of every job, so a label filter is an index lookup instead
+-- of a scan of every job's labels JSON; the triggers keep it equal to jobs.labels whoever
+-- writes the jobs.
+CREATE TABLE IF NOT EXISTS job_labels (
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    job_pk INTEGER NOT NULL,
+    PRIMARY KEY (key, value, job_pk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS job_labels_by_job ON job_labels (job_pk);
+CREATE TRIGGER IF NOT EXISTS job_labels_on_insert AFTER INSERT ON jobs BEGIN
+    INSERT OR IGNORE INTO job_labels (key, value, job_pk)
+        SELECT label.key, label.value, NEW.pk FROM json_each(NEW.labels) AS label
+        WHERE label.type = 'text';
+END;
+CREATE TRIGGER IF NOT EXISTS job_labels_on_update AFTER UPDATE OF labels ON jobs BEGIN
+    DELETE FROM job_labels WHERE job_pk = OLD.pk;
+    INSERT OR IGNORE INTO job_labels (key, value, job_pk)
+        SELECT label.key, label.value, NEW.pk FROM json_each(NEW.labels) AS label
+        WHERE label.type = 'text';
+END;
+CREATE TRIGGER IF NOT EXISTS job_labels_on_delete AFTER DELETE ON jobs BEGIN
+    DELETE FROM job_labels WHERE job_pk = OLD.pk;
+END;
+"""
+
+# Fills job_labels for the jobs of a version-1 database (written before the triggers existed).
+_BACKFILL_JOB_LABELS = """
+INSERT OR IGNORE INTO job_labels (key, value, job_pk)
+    SELECT label.key, label.value, jobs.pk FROM jobs, json_each(jobs.labels) AS label
+    WHERE label.type = 'text'
 """
 
 
@@ -156,4 +187,14 @@ class Database:
             raise SchemaVersionError(
                 f"{self.path} has schema version {row['value']}, newer than this pfctl "
                 f"({SCHEMA_VERSION}); upgrade pfctl or use another --data-dir"
+            )
+        elif int(row["value"]) < SCHEMA_VERSION:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring an older database to this schema version (idempotent, one transaction)."""
+        with self.write() as conn:
+            conn.execute(_BACKFILL_JOB_LABELS)
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )

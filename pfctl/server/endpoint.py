@@ -9,6 +9,7 @@ empty 200 body for ``None``. Failures raise ``ApiError``; the app's handlers ren
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,11 +29,61 @@ TOKEN_HEADER = "x-pf-authorization"
 USER_HEADER = "x-pf-user-name"
 REQUEST_ID_HEADER = "x-pf-request-id"
 NO_BODY = object()
+#: JSON nested deeper than this is refused as malformed: Python's recursive decoders, validators
+#: and encoders would hit the interpreter's recursion limit near 1000 levels (a 500), and no
+#: real job body comes close (an Argo workflow template is about 10 levels deep).
+MAX_JSON_DEPTH = 128
 
 
 def json_bytes(value: Any) -> bytes:
     """Compact JSON, as Go's encoder writes it."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_json(data: bytes | str) -> Any:
+    """JSON as Go's decoder reads it: bytes are UTF-8 with invalid sequences and lone UTF-16
+    surrogates (``"\\ud800"``) replaced by U+FFFD, never an error nor a string that cannot be
+    stored or echoed. Raises ``ValueError`` for bad JSON and for nesting deeper than
+    ``MAX_JSON_DEPTH``."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("exceeded max depth") from None
+    if _nesting_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError("exceeded max depth")
+    if _SURROGATE_ESCAPE.search(text):
+        value = _without_surrogates(value)
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _nesting_depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break
+        pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def json_response(value: Any, status: int = 200) -> Response:
@@ -61,8 +112,8 @@ class Call:
     def json_body(self) -> Any:
         """The body parsed as JSON; ``MalformedJSON`` when it is empty or not JSON."""
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return parse_json(self.body)
+        except ValueError as exc:
             raise ApiError("MalformedJSON", _go_syntax_error(self.body, exc)) from exc
 
     def json_object(self) -> dict[str, Any]:
@@ -150,8 +201,8 @@ def _claimed_user_name(call: Call) -> str:
     another user."""
     if call.method in ("POST", "PUT"):
         try:
-            body = json.loads(call.body)
-        except (ValueError, UnicodeDecodeError):
+            body = parse_json(call.body)
+        except ValueError:
             return ""
         if isinstance(body, dict):
             for key, value in body.items():

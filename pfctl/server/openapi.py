@@ -33,6 +33,17 @@ _QUERY_PARAMETERS = {
     ("GET", "/api/paddleflow/v1/queue"): ("marker", "maxKeys", "name"),
     ("GET", "/api/paddleflow/v1/flavour"): ("marker", "maxKeys", "name", "clusterName"),
     ("GET", "/api/paddleflow/v1/user"): ("marker", "maxKeys", "user"),
+    ("GET", "/api/paddleflow/v1/log/job"): (
+        "jobID",
+        "lineLimit",
+        "sizeLimit",
+        "readFromTail",
+        "clusterName",
+        "role",
+        "index",
+        "node",
+        "offset",
+    ),
 }
 _PUBLIC = {("POST", "/api/paddleflow/v1/login"), ("GET", "/api/pfctl/v1/openapi.json")}
 _ERROR_SCHEMA = {
@@ -87,14 +98,52 @@ def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
         "description": "PaddleFlow error",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
-    operation["responses"] = {
-        "200": {
-            "description": "Success (an empty body for stop, modify and delete)",
-            "content": {"application/json": {"schema": {}}},
-        },
-        "default": error,
-    }
+    operation["responses"] = {"200": _success(method, path), "default": error}
     return operation
+
+
+def _success(method: str, path: str) -> dict[str, Any]:
+    from pfctl.server.openapi_responses import EMPTY_RESPONSES, LINKS, RESPONSE_SCHEMAS
+
+    if (method, path) in EMPTY_RESPONSES:
+        return {"description": "Success: an empty body"}
+    schema = RESPONSE_SCHEMAS.get((method, path), {"type": "object"})
+    success = {"description": "Success", "content": {"application/json": {"schema": schema}}}
+    if (method, path) in LINKS:
+        success["links"] = LINKS[(method, path)]
+    return success
+
+
+_FILE_REF = re.compile(r"^([\w-]+)\.schema\.json(#.*)?$")
+
+
+def _component_refs(schema: Any, own_key: str) -> Any:
+    """``schema`` with its ``$id`` dropped and every ``$ref`` pointing into
+    ``#/components/schemas``, so the document resolves without the schemas' own base URIs
+    (``x.schema.json#/$defs/y`` -> ``#/components/schemas/X/$defs/y``; ``#/$defs/y`` -> the
+    same inside this schema)."""
+    if isinstance(schema, list):
+        return [_component_refs(item, own_key) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$id":
+            continue
+        if key == "$ref" and isinstance(value, str):
+            result[key] = _component_ref(value, own_key)
+        else:
+            result[key] = _component_refs(value, own_key)
+    return result
+
+
+def _component_ref(ref: str, own_key: str) -> str:
+    if ref.startswith("#"):
+        return f"#/components/schemas/{own_key}{ref[1:]}"
+    match = _FILE_REF.match(ref)
+    if match is None:
+        return ref
+    return f"#/components/schemas/{_schema_key(match.group(1))}{(match.group(2) or '#')[1:]}"
 
 
 def build_openapi() -> dict[str, Any]:
@@ -113,7 +162,13 @@ def build_openapi() -> dict[str, Any]:
             paths.setdefault(route.path, {})[method.lower()] = _operation(
                 method, route.path, handler
             )
-    schemas: dict[str, Any] = {_schema_key(name): load_schema(name) for name in SCHEMA_NAMES}
+    from pfctl.server.openapi_responses import COMPONENTS
+
+    schemas: dict[str, Any] = {}
+    for name in SCHEMA_NAMES:
+        key = _schema_key(name)
+        schemas[key] = _component_refs(load_schema(name), key)
+    schemas.update(COMPONENTS)
     schemas["Error"] = _ERROR_SCHEMA
     return {
         "openapi": "3.1.0",

@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.storage import Store
+from pfctl.server.storage import JobFilter, Store
 
 DEFAULT_MAX_KEYS = 50
 MAX_MAX_KEYS = 1000
@@ -72,3 +73,47 @@ def max_keys(query: Mapping[str, str]) -> int:
     if not 1 <= value <= MAX_MAX_KEYS:
         raise ApiError("InvalidURI", f"maxKeys[{text}] is invalid")
     return value
+
+
+def job_page_sql(job_filter: JobFilter, limit: int, columns: str) -> tuple[str, list[Any]]:
+    """The query (and its parameters) of one page of ``GET /job``: ``columns`` of up to
+    ``limit`` live jobs matching ``job_filter``, newest (highest pk) first.
+
+    A label filter walks the ``job_labels`` index of its first label backwards (newest first,
+    stopping after ``limit`` matches) instead of reading every job's labels JSON; further labels
+    are index lookups per candidate. Every other filter is a condition on ``jobs`` served by the
+    ``status`` (an SQLite index ends in the rowid: pk order for free), ``(user_name, pk)`` and
+    ``(queue, pk)`` indexes.
+    """
+    where = ["jobs.deleted_at IS NULL"]
+    params: list[Any] = []
+    conditions: list[tuple[str, Any]] = [
+        ("jobs.user_name = ?", job_filter.user_name),
+        ("jobs.status = ?", job_filter.status),
+        ("jobs.updated_at >= ?", job_filter.updated_since),
+        ("jobs.activated_at >= ?", job_filter.activated_since),
+        ("jobs.queue = ?", job_filter.queue),
+        ("jobs.pk < ?", job_filter.before_pk),
+    ]
+    for condition, value in conditions:
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    labels = list((job_filter.labels or {}).items())
+    qualified = ", ".join(f"jobs.{name.strip()}" for name in columns.split(","))
+    if not labels:
+        sql = f"SELECT {qualified} FROM jobs WHERE {' AND '.join(where)} ORDER BY jobs.pk DESC"
+        return f"{sql} LIMIT ?", [*params, limit]
+    (first_key, first_value), others = labels[0], labels[1:]
+    for key, value in others:
+        where.append(
+            "EXISTS (SELECT 1 FROM job_labels AS other WHERE other.key = ? AND other.value = ? "
+            "AND other.job_pk = jobs.pk)"
+        )
+        params += [key, value]
+    sql = (
+        f"SELECT {qualified} FROM job_labels AS label JOIN jobs ON jobs.pk = label.job_pk "
+        f"WHERE label.key = ? AND label.value = ? AND {' AND '.join(where)} "
+        "ORDER BY label.job_pk DESC LIMIT ?"
+    )
+    return sql, [first_key, first_value, *params, limit]

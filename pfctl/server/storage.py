@@ -151,33 +151,10 @@ class Store:
 
     def list_jobs(self, job_filter: JobFilter, limit: int) -> list[JobRecord]:
         """Up to ``limit`` jobs matching ``job_filter``, newest first (pk descending)."""
-        where = ["deleted_at IS NULL"]
-        params: list[Any] = []
-        if job_filter.user_name is not None:
-            where.append("user_name = ?")
-            params.append(job_filter.user_name)
-        if job_filter.status is not None:
-            where.append("status = ?")
-            params.append(job_filter.status)
-        if job_filter.updated_since is not None:
-            where.append("updated_at >= ?")
-            params.append(job_filter.updated_since)
-        if job_filter.activated_since is not None:
-            where.append("activated_at >= ?")
-            params.append(job_filter.activated_since)
-        if job_filter.queue is not None:
-            where.append("queue = ?")
-            params.append(job_filter.queue)
-        for key, value in (job_filter.labels or {}).items():
-            where.append("json_extract(labels, ?) = ?")
-            params.extend([f"$.{json.dumps(key)}", value])
-        if job_filter.before_pk is not None:
-            where.append("pk < ?")
-            params.append(job_filter.before_pk)
-        sql = (
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} ORDER BY pk DESC LIMIT ?"
-        )
-        rows = self.db.connection().execute(sql, [*params, limit]).fetchall()
+        from pfctl.server.paging import job_page_sql  # paging imports this module
+
+        sql, params = job_page_sql(job_filter, limit, _JOB_COLUMNS)
+        rows = self.db.connection().execute(sql, params).fetchall()
         return [_job_from_row(row) for row in rows]
 
     def list_jobs_in_status(self, statuses: Iterable[str]) -> list[JobRecord]:

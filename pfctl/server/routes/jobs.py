@@ -6,14 +6,13 @@ included. A non-root caller sees and changes only their own jobs.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.routing import Route
 
 from pfctl.server import jobstatus
 from pfctl.server.apierrors import ApiError
-from pfctl.server.endpoint import API_PREFIX, Call, endpoint
+from pfctl.server.endpoint import API_PREFIX, Call, endpoint, parse_json
 from pfctl.server.jobview import job_view
 from pfctl.server.paging import max_keys
 from pfctl.server.storage import JobFilter, JobIdTaken, JobRecord
@@ -90,7 +89,7 @@ def _list_filter(call: Call) -> JobFilter:
         raise ApiError("QueueNameNotFound", f"queue[{queue}] not found")
     if query.get("labels"):
         try:
-            parsed = json.loads(query["labels"])
+            parsed = parse_json(query["labels"])
         except ValueError as exc:
             raise ApiError("InvalidURI", f"invalid labels params[{query['labels']}]") from exc
         if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):

@@ -1,0 +1,99 @@
+"""Four concurrent applies of the same manifests that create, update and stop jobs at once
+(``tests/apply`` covers four concurrent creating applies): every apply succeeds, one job per id,
+and the server ends where the manifests say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pfctl.plan import APPLY_SET_LABEL
+from tests.conftest import ServerHandle
+from tests.server.conftest import Api, login
+
+pytestmark = pytest.mark.slow
+
+APPLIES = 4
+PER_KIND = 20
+
+
+def _run(path: Path, server: ServerHandle, apply_set: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "pfctl", "apply", "-f", str(path), "--apply-set", apply_set]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def _write(path: Path, documents: list[dict[str, object]]) -> None:
+    path.write_text("\n---\n".join(json.dumps(document) for document in documents))
+
+
+def _jobs_of_set(api: Api, apply_set: str) -> list[dict[str, object]]:
+    params = {"maxKeys": "1000", "labels": json.dumps({APPLY_SET_LABEL: apply_set})}
+    page = api.get("/job", params=params).json()
+    assert not page["isTruncated"]
+    return list(page["jobList"])
+
+
+def _job(job_id: str, **fields: object) -> dict[str, object]:
+    return {"type": "single", "id": job_id, "image": "busybox", "command": "true", **fields}
+
+
+def test_four_concurrent_applies_creating_updating_and_stopping(
+    start_pf_server: Callable[..., ServerHandle], tmp_path: Path
+) -> None:
+    server = start_pf_server(args=("--no-executor",))
+    apply_set = f"conc{uuid.uuid4().hex[:8]}"
+    updated = [f"{apply_set}-upd-{n}" for n in range(PER_KIND)]
+    stopped = [f"{apply_set}-stop-{n}" for n in range(PER_KIND)]
+    created = [f"{apply_set}-new-{n}" for n in range(PER_KIND)]
+    first = tmp_path / "first.yaml"
+    _write(first, [_job(job_id, labels={"round": "1"}) for job_id in updated + stopped])
+    setup = _run(first, server, apply_set)
+    out, err = setup.communicate(timeout=240)
+    assert setup.returncode == 0, out + err
+
+    second = tmp_path / "second.yaml"
+    _write(
+        second,
+        [_job(job_id, labels={"round": "2"}) for job_id in updated]
+        + [_job(job_id, labels={"round": "1"}, stopped=True) for job_id in stopped]
+        + [_job(job_id) for job_id in created],
+    )
+    processes = [_run(second, server, apply_set) for _ in range(APPLIES)]
+    outputs = [process.communicate(timeout=240) for process in processes]
+    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+        assert "Traceback" not in stderr, stderr
+        assert process.returncode == 0, stdout + stderr
+        assert "0 failed" in stdout, stdout
+
+    jobs = _jobs_of_set(login(server.url), apply_set)
+    ids = [str(job["id"]) for job in jobs]
+    assert len(ids) == len(set(ids)) == 3 * PER_KIND
+    by_id = {str(job["id"]): job for job in jobs}
+    for job_id in updated:
+        labels = by_id[job_id]["labels"]
+        assert isinstance(labels, dict) and labels["round"] == "2", by_id[job_id]
+    for job_id in stopped:
+        assert by_id[job_id]["status"] == "terminated", by_id[job_id]
+    for job_id in created:
+        assert by_id[job_id]["status"] == "init", by_id[job_id]
+    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
+    diff = subprocess.run(
+        [sys.executable, "-m", "pfctl", "diff", "-f", str(second), "--apply-set", apply_set],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert diff.returncode == 0, diff.stdout

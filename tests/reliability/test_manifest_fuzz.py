@@ -1,0 +1,341 @@
+"""Manifest fuzzing: hypothesis-mutated manifests through the loader and ``pfctl validate``.
+
+- Mutated bytes and mutated documents never raise out of the loader; every problem is located
+  (line, column, JSON path, message).
+- ``pfctl validate`` on a directory of mutated manifests exits 0 or 1, prints no traceback, and
+  reports every problem as ``file:line:col: $.path: message``.
+- The validator and the server agree on validity for every generated create body: what
+  validate accepts the server accepts, and the reverse. The generated values stay inside what
+  an offline check can know (the seeded queue and flavours, fresh ids, resources the queue
+  holds); the rules are the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from pfctl.manifests.checks import strip_unset
+from pfctl.manifests.loader import check_bytes
+from tests.server.conftest import Api
+
+EXAMPLES = int(os.environ.get("PFCTL_MANIFEST_FUZZ_EXAMPLES", "100"))
+
+WORKFLOW_TEMPLATE = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Workflow",
+    "spec": {
+        "entrypoint": "main",
+        "templates": [{"name": "main", "container": {"image": "busybox", "command": ["true"]}}],
+    },
+}
+FLAVOUR1 = {"name": "flavour1"}
+CUSTOM = {"cpu": "1", "mem": "1Gi"}
+BASES: dict[str, dict[str, Any]] = {
+    "single": {
+        "type": "single",
+        "name": "train",
+        "labels": {"team": "a"},
+        "schedulingPolicy": {"queue": "default-queue", "priority": "NORMAL"},
+        "flavour": {"name": "flavour1"},
+        "image": "python:3.11",
+        "env": {"A": "1"},
+        "command": "echo hi",
+        "args": ["x"],
+        "port": 8080,
+    },
+    "distributed": {
+        "type": "distributed",
+        "schedulingPolicy": {"queue": "default-queue"},
+        "framework": "paddle",
+        "members": [
+            {"role": "pserver", "replicas": 1, "image": "paddle:2", "flavour": FLAVOUR1},
+            {"role": "worker", "replicas": 2, "image": "paddle:2", "flavour": CUSTOM},
+        ],
+    },
+    "workflow": {"type": "workflow", "extensionTemplate": WORKFLOW_TEMPLATE},
+}  # fmt: skip
+
+ANY_VALUES = [None, "", 0, -1, 1, 3, 65536, 1.5, True, [], {}, "x", "UPPER", "a" * 300, {"name": 1}]
+FIELD_VALUES: dict[tuple[str, ...], list[Any]] = {
+    ("id",): ["UPPER", "bad_id", "-lead", "trail-", "a" * 61, "", 7, "ok.dot"],
+    ("name",): ["n" * 300, "", "name with spaces", 5],
+    ("labels",): [{"k": 1}, {"": "v"}, {"k" * 70: "v"}, {"a/b": "c"}, {"k": "v" * 70}, "x"],
+    ("annotations",): [{"k": "v"}, {"k": 2}, []],
+    ("schedulingPolicy", "priority"): ["low", "HIGH", "high", "VERY_HIGH", "urgent", "", 3],
+    ("schedulingPolicy", "queue"): ["", None],
+    ("flavour",): [{"cpu": "1", "mem": "1Gi"}, {"cpu": "-1", "mem": "1Gi"},
+                   {"cpu": "abc", "mem": "1Gi"}, {"cpu": "1"}, {"mem": "1Gi"}, {},
+                   {"name": "flavour1", "cpu": "2"}, {"cpu": "1", "mem": "1Gi",
+                   "scalarResources": {"nvidia.com/gpu": "x"}}, "flavour1"],
+    ("image",): ["", None, 3, "busybox"],
+    ("command",): ["", ["echo"], "true"],
+    ("args",): [["a", 1], "a", []],
+    ("env",): [{"A": 1}, {"": "x"}, {"A B": "x"}, ["A=1"]],
+    ("port",): [0, -1, 1, 65535, 65536, "80", 8.5],
+    ("fs",): [{"name": "data"}, {"name": ""}, {"name": "d", "subPath": "../x"},
+              {"name": "d", "mountPath": "/mnt/d", "readOnly": True}, {"subPath": "x"}],
+    ("extraFS",): [[{"name": "more"}], [{"mountPath": "/x"}], {}],
+    ("framework",): ["paddle", "pytorch", "mpi", "spark", "ray", "caffe", "", "standalone"],
+    ("members",): [[], [{}], "x"],
+    ("members", 0, "role"): ["pserver", "pworker", "worker", "master", "chief", "driver",
+                             "executor", "x", ""],
+    ("members", 0, "replicas"): [0, -1, 1, 2, 5, "2", None],
+    ("members", 1, "role"): ["worker", "pworker", "pserver", "master", "x"],
+    ("members", 1, "replicas"): [0, 1, 3, 1.5],
+    ("members", 0, "image"): ["", None],
+    ("members", 0, "flavour"): [{"cpu": "1", "mem": "1Gi"}, {"name": ""}, {}],
+    ("extensionTemplate",): [{}, {"kind": "Workflow"}, "yaml: text", [], WORKFLOW_TEMPLATE],
+    ("stopped",): [True, False, "yes"],
+    ("unknownKey",): ["x"],
+}  # fmt: skip
+PATHS = sorted(FIELD_VALUES, key=str)
+
+
+def _set(document: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    target: Any = document
+    for step in path[:-1]:
+        if isinstance(target, dict) and isinstance(step, str):
+            target = target.setdefault(step, {})
+        elif isinstance(target, list) and isinstance(step, int) and step < len(target):
+            target = target[step]
+        else:
+            return
+    last = path[-1]
+    settable = (isinstance(target, dict) and isinstance(last, str)) or (
+        isinstance(target, list) and isinstance(last, int) and last < len(target)
+    )
+    if settable:
+        target[last] = value
+
+
+@st.composite
+def manifests(draw: st.DrawFn) -> dict[str, Any]:
+    """A base manifest of each type with one to three fields mutated, and a fresh id."""
+    kind = draw(st.sampled_from(sorted(BASES)))
+    document = copy.deepcopy(BASES[kind])
+    document["id"] = f"fz-{uuid.uuid4().hex[:12]}"
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(PATHS))
+        value = draw(st.sampled_from(FIELD_VALUES[path]) | st.sampled_from(ANY_VALUES))
+        _set(document, path, copy.deepcopy(value))
+    return document
+
+
+def _errors(outcome: Any) -> list[Any]:
+    problems = list(outcome.problems)
+    for document in outcome.documents:
+        problems += document.problems
+    return [problem for problem in problems if problem.severity == "error"]
+
+
+def _assert_located(outcome: Any) -> None:
+    for problem in _errors(outcome):
+        assert problem.line >= 1 and problem.column >= 1, problem
+        assert problem.json_path.startswith("$"), problem
+        assert problem.message, problem
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(document=manifests(), as_json=st.booleans())
+def test_mutated_documents_give_located_problems_never_exceptions(
+    document: dict[str, Any], as_json: bool
+) -> None:
+    import yaml
+
+    text = json.dumps(document) if as_json else yaml.safe_dump(document, sort_keys=False)
+    outcome = check_bytes("fuzz.yaml", text.encode(), as_json=as_json)
+    _assert_located(outcome)
+    assert len(outcome.documents) + len(outcome.problems) >= 1
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data())
+def test_mutated_bytes_give_located_problems_never_exceptions(data: st.DataObject) -> None:
+    import yaml
+
+    document = data.draw(manifests())
+    raw = bytearray(yaml.safe_dump(document, sort_keys=False).encode())
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, max(0, len(raw) - 1)))
+        operation = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        byte = data.draw(st.sampled_from(b":-[]{}&*!|>'\"#%@`\t\n \xff\xc3\x00?,"))
+        if operation == "flip" and raw:
+            raw[position] = byte
+        elif operation == "insert":
+            raw.insert(position, byte)
+        elif operation == "delete" and raw:
+            del raw[position]
+        else:
+            del raw[position:]
+    outcome = check_bytes("fuzz.yaml", bytes(raw), as_json=False)
+    _assert_located(outcome)
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(documents=st.lists(manifests(), min_size=80, max_size=80))
+def test_pfctl_validate_on_mutated_files_exits_0_or_1_with_located_errors(
+    tmp_path_factory: pytest.TempPathFactory, documents: list[dict[str, Any]]
+) -> None:
+    import yaml
+
+    directory = tmp_path_factory.mktemp("manifests")
+    for number, document in enumerate(documents):
+        text = yaml.safe_dump(document, sort_keys=False)
+        if number % 4 == 3:  # some broken bytes too
+            text = text[: len(text) // 2] + "\t: [\n"
+        (directory / f"m{number:03d}.yaml").write_text(text)
+    (directory / "binary.yaml").write_bytes(b"type: single\x00\xff")
+    (directory / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pfctl", "validate", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    problem_lines = [line for line in output.splitlines() if str(directory) in line]
+    assert problem_lines, output
+    for line in problem_lines:
+        location, _, rest = line.partition(": ")
+        file_name, line_no, column = location.rsplit(":", 2)
+        assert Path(file_name).parent == directory, line
+        assert int(line_no) >= 1 and int(column) >= 1, line
+        assert rest, line
+
+
+# --- validator and server agree ------------------------------------------------------------
+
+
+_COMMON = {"id", "name", "labels", "annotations", "schedulingPolicy"}
+_SPEC = {"flavour", "limitFlavour", "fs", "extraFS", "image", "env", "command", "args", "port"}
+#: The keys each create request has (PADDLEFLOW_API.md §4). The server, like Go's decoder,
+#: ignores any other key; a manifest refuses it (a typo must not pass silently), so bodies with
+#: other keys are outside the agreement by design.
+REQUEST_KEYS = {
+    "single": _COMMON | _SPEC | {"extensionTemplate"},
+    "distributed": _COMMON | {"framework", "members", "extensionTemplate"},
+    "workflow": _COMMON | {"framework", "members", "extensionTemplate"},
+}
+MEMBER_KEYS = _COMMON | _SPEC | {"role", "replicas"}
+
+
+def _only_request_keys(kind: str, document: dict[str, Any]) -> bool:
+    if set(document) - {"type", "stopped"} - REQUEST_KEYS[kind]:
+        return False
+    if not isinstance(document.get("stopped", False), bool):  # envelope, never sent
+        return False
+    members = document.get("members")
+    if isinstance(members, list):
+        return all(not isinstance(m, dict) or set(m) <= MEMBER_KEYS for m in members)
+    return True
+
+
+def _state_independent(document: dict[str, Any]) -> bool:
+    """What an offline check cannot know stays on what every server has: the seeded queue,
+    ``flavour1`` and few replicas (an unknown queue or flavour, or a job larger than the queue,
+    is the server's to refuse)."""
+    parts = [document]
+    members = document.get("members")
+    if isinstance(members, list):
+        parts += [member for member in members if isinstance(member, dict)]
+    for part in parts:
+        replicas = part.get("replicas")
+        if isinstance(replicas, int) and replicas > 5:  # the queue's room is the server's
+            return False
+        policy = part.get("schedulingPolicy")
+        if isinstance(policy, dict) and policy.get("queue") not in (None, "", "default-queue"):
+            return False
+        for key in ("flavour", "limitFlavour"):
+            flavour = part.get(key)
+            if isinstance(flavour, dict) and flavour.get("name") not in (None, "", "flavour1"):
+                return False
+    return True
+
+
+def _body_of(document: dict[str, Any]) -> Any:
+    return strip_unset({k: v for k, v in document.items() if k not in ("type", "stopped")})
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=manifests())
+def test_validator_and_server_agree_on_every_generated_body(
+    root_api: Api, document: dict[str, Any]
+) -> None:
+    kind = str(document.get("type"))
+    assume(kind in REQUEST_KEYS and _only_request_keys(kind, document))
+    assume(_state_independent(_body_of(document)))
+    # A manifest needs an id; for a body without one (null, "", [], {} are unset) the server
+    # makes one up.
+    assume(_body_of(document).get("id") is not None)
+    # Workflow templates and members: see test_validator_and_server_agree_on_workflow_jobs.
+    assume(document.get("extensionTemplate", WORKFLOW_TEMPLATE) == WORKFLOW_TEMPLATE)
+    assume(kind != "workflow" or "members" not in document)
+    outcome = check_bytes("agree.json", json.dumps(document).encode(), as_json=True)
+    valid = not _errors(outcome)
+    response = root_api.post(f"/job/{kind}", json=_body_of(document))
+    assert response.status_code in (200, 400), response.text
+    accepted = response.status_code == 200
+    if accepted:  # free the id: a fixed one ("x") may come again
+        created = response.json()["id"]
+        assert root_api.put(f"/job/{created}", params={"action": "stop"}).status_code == 200
+        assert root_api.delete(f"/job/{created}").status_code == 200
+    reasons = [f"{p.json_path}: {p.message}" for p in _errors(outcome)]
+    assert valid == accepted, (
+        f"validate {'accepts' if valid else 'refuses'} {reasons}, "
+        f"server {'accepts' if accepted else 'refuses'}: {response.text}\n{json.dumps(document)}"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="validate and the local server disagree on workflow jobs (reported to the lead): "
+    "validate accepts any extensionTemplate object, the server refuses one its executor cannot "
+    "run; validate requires role/replicas in a workflow job's members, which PaddleFlow (and "
+    "the server) ignore",
+)
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"extensionTemplate": {"kind": "Workflow"}},
+        {"extensionTemplate": {"spec": {"entrypoint": "missing", "templates": []}}},
+        {"extensionTemplate": WORKFLOW_TEMPLATE, "members": [{}]},
+    ],
+    ids=["no-spec", "no-entrypoint-template", "member-without-role"],
+)
+def test_validator_and_server_agree_on_workflow_jobs(root_api: Api, extra: dict[str, Any]) -> None:
+    document = {"type": "workflow", "id": f"fz-{uuid.uuid4().hex[:12]}", **extra}
+    outcome = check_bytes("agree.json", json.dumps(document).encode(), as_json=True)
+    valid = not _errors(outcome)
+    response = root_api.post("/job/workflow", json=_body_of(document))
+    assert valid == (response.status_code == 200), response.text
+
+
+def test_a_member_without_replicas_is_refused_by_the_server_as_by_validate(
+    root_api: Api,
+) -> None:
+    document = copy.deepcopy(BASES["distributed"])
+    document["id"] = f"fz-{uuid.uuid4().hex[:12]}"
+    del document["members"][0]["replicas"]
+    outcome = check_bytes("agree.json", json.dumps(document).encode(), as_json=True)
+    assert _errors(outcome)
+    response = root_api.post("/job/distributed", json=_body_of(document))
+    assert response.status_code == 400, response.text
+    assert "the repilcas of member is less than 1" in response.json()["message"]
