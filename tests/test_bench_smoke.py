@@ -73,6 +73,7 @@ def test_validate_bench_small():
     assert found["100 single-document files"] == "2"  # one manifest in 50 is invalid
     assert found["4 files of 25 documents"] == "2"
     assert found["10 single-document files"] == "0"
+    assert found["the directory of the 100"] == "2"
 
 
 def test_apply_bench_small():

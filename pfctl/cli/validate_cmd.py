@@ -39,16 +39,16 @@ def validate(
     Reports every problem of every document as `file:line:col: $.path: message`.
     Exit 0 when all are valid, 1 when any is invalid, 2 on usage or unreadable input.
     """
-    from pfctl.manifests import load_manifests
-    from pfctl.manifests.report import render
+    from pfctl.manifests.loader import iter_outcomes
+    from pfctl.manifests.report import ReportStream
 
-    result = load_manifests(paths, recursive=recursive, keep_manifests=False)
-    report = render(result, output.value, quiet=quiet)
-    for line in report.stderr:
-        typer.echo(line, err=True)
-    for line in report.stdout:
-        typer.echo(line)
-    raise typer.Exit(int(ExitCode.OK if result.ok else ExitCode.FAILURE))
+    report = ReportStream(
+        output.value, quiet=quiet, out=typer.echo, err=lambda line: typer.echo(line, err=True)
+    )
+    for outcome in iter_outcomes(paths, recursive=recursive, keep_manifests=False):
+        report.add(outcome)
+    ok = report.finish()
+    raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from pfctl.manifests.paths import Path, format_path
 if TYPE_CHECKING:
     import jsonschema
 
-__all__ = ["DocumentOutcome", "check_document", "strip_unset"]
+__all__ = ["DocumentOutcome", "check_document", "strip_unset", "warm_up"]
 
 JOB_TYPES = ("single", "distributed", "workflow")
 _ENVELOPE_KEYS = ("type", "stopped")
@@ -118,6 +118,11 @@ def _fast_check(name: str) -> Predicate:
         return compile_schema(by_id, schemas.load_schema(name)["$id"])
     except UnsupportedSchema:
         return schemas.validator_for(name).is_valid
+
+
+def warm_up() -> None:
+    """Compile the fast schema check now, e.g. once before forking workers that all need it."""
+    _fast_check("manifest")
 
 
 def check_document(source: str, document: ParsedDocument) -> DocumentOutcome:

@@ -2,31 +2,46 @@
 
 Bad manifests never raise: each becomes problems in the result. Only input that cannot be used
 at all (a missing path, an empty directory, unreadable stdin) raises ``InputError``. Many files
-are spread over a process pool, one worker per core, each compiling the validators once.
+are spread over worker processes in batches (``pfctl.manifests.batches``).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pfctl.errors import InputError
-from pfctl.manifests.checks import DocumentOutcome, check_document
+from pfctl.manifests.batches import (
+    PARALLEL_MIN_BYTES,
+    PARALLEL_THRESHOLD,
+    file_sizes,
+    gc_paused,
+    plan_batches,
+    run_in_pool,
+    usable_cores,
+)
+from pfctl.manifests.checks import DocumentOutcome, check_document, warm_up
 from pfctl.manifests.model import DocumentSummary, LoadResult, Problem
 from pfctl.manifests.parse import parse_json, parse_yaml
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "PARALLEL_MIN_BYTES",
+    "PARALLEL_THRESHOLD",
     "STDIN",
     "FileOutcome",
+    "PendingLoad",
+    "add_outcome",
     "find_inputs",
     "iter_outcomes",
     "load_manifests",
+    "plan_batches",
+    "start_loading",
 ]
 
 #: Files larger than this are refused: a manifest is a few kilobytes.
@@ -34,8 +49,8 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-#: Below this many files, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 200
+#: Files checked between two yields when checking in this process.
+SERIAL_BATCH = 64
 
 
 @dataclass
@@ -60,19 +75,24 @@ def load_manifests(
     """
     result = LoadResult()
     for outcome in iter_outcomes(paths, recursive=recursive, keep_manifests=keep_manifests):
-        result.problems.extend(outcome.problems)
-        for document in outcome.documents:
-            result.problems.extend(document.problems)
-            result.documents.append(document.summary)
-            if document.manifest is not None:
-                result.manifests.append(document.manifest)
-        errors = [p for p in outcome.problems if p.severity == "error"]
-        if errors:  # the part of the file that could not be parsed counts as one bad document
-            index, first = len(outcome.documents), errors[0]
-            result.documents.append(
-                DocumentSummary(outcome.source, index, first.line, first.column, None, None, False)
-            )
+        add_outcome(result, outcome)
     return result
+
+
+def add_outcome(result: LoadResult, outcome: FileOutcome) -> None:
+    """Add one file's documents, problems and valid manifests to ``result``."""
+    result.problems.extend(outcome.problems)
+    for document in outcome.documents:
+        result.problems.extend(document.problems)
+        result.documents.append(document.summary)
+        if document.manifest is not None:
+            result.manifests.append(document.manifest)
+    errors = [p for p in outcome.problems if p.severity == "error"]
+    if errors:  # the part of the file that could not be parsed counts as one bad document
+        index, first = len(outcome.documents), errors[0]
+        result.documents.append(
+            DocumentSummary(outcome.source, index, first.line, first.column, None, None, False)
+        )
 
 
 def iter_outcomes(
@@ -81,10 +101,41 @@ def iter_outcomes(
     """Per-file outcomes in input order, with duplicate ids already marked."""
     inputs = find_inputs(paths, recursive=recursive)
     stdin_text = _read_stdin() if STDIN in inputs else None
+    yield from _marked(_check_all(inputs, stdin_text, keep_manifests=keep_manifests))
+
+
+def _marked(outcomes: Iterator[FileOutcome]) -> Iterator[FileOutcome]:
     seen_ids: dict[str, str] = {}
-    for outcome in _check_all(inputs, stdin_text, keep_manifests=keep_manifests):
+    for outcome in outcomes:
         _mark_duplicate_ids(outcome, seen_ids)
         yield outcome
+
+
+class PendingLoad:
+    """Loading that started in worker processes; ``result()`` waits for it.
+
+    Lets the caller do other work meanwhile (import what it needs next, for example). Inputs
+    too small for worker processes are checked by ``result()`` itself.
+    """
+
+    def __init__(self, outcomes: Iterator[FileOutcome]) -> None:
+        self._outcomes = outcomes
+
+    def result(self) -> LoadResult:
+        """The load result, as ``load_manifests`` returns it."""
+        result = LoadResult()
+        for outcome in _marked(self._outcomes):
+            add_outcome(result, outcome)
+        return result
+
+
+def start_loading(
+    paths: Sequence[str], *, recursive: bool = False, keep_manifests: bool = True
+) -> PendingLoad:
+    """Start ``load_manifests(paths)``; unusable input raises ``InputError`` here already."""
+    inputs = find_inputs(paths, recursive=recursive)
+    stdin_text = _read_stdin() if STDIN in inputs else None
+    return PendingLoad(_check_all(inputs, stdin_text, keep_manifests=keep_manifests))
 
 
 def find_inputs(paths: Sequence[str], *, recursive: bool) -> list[str]:
@@ -134,30 +185,40 @@ def _read_stdin() -> str:
 def _check_all(
     inputs: list[str], stdin_text: str | None, *, keep_manifests: bool
 ) -> Iterator[FileOutcome]:
-    affinity = getattr(os, "sched_getaffinity", None)
-    workers = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    """Outcomes in input order; worker processes, if any, start right away."""
     files = [path for path in inputs if path != STDIN]
-    check = functools.partial(check_file, keep_manifests=keep_manifests)
-    if len(files) < PARALLEL_THRESHOLD or workers < 2:
-        for path in inputs:
-            yield _stdin_outcome(stdin_text) if path == STDIN else check(path)
-        return
-    import multiprocessing
-    import threading
+    batches = plan_batches(files, file_sizes(files), workers=usable_cores())
+    if len(batches) < 2:
+        return _check_here(inputs, files, stdin_text, keep_manifests=keep_manifests)
+    check = functools.partial(check_batch, keep_manifests=keep_manifests)
+    # A caller keeping every manifest keeps every result anyway: let the workers run ahead.
+    checked = run_in_pool(batches, check, all_ahead=keep_manifests, before_fork=warm_up)
+    return _in_input_order(inputs, checked, stdin_text)
 
-    # Forking is the cheapest start, but unsafe once other threads exist.
-    methods = multiprocessing.get_all_start_methods()
-    single_threaded = threading.active_count() == 1
-    if single_threaded and "fork" in methods:
-        method = "fork"
-    else:
-        method = "forkserver" if "forkserver" in methods else "spawn"
-    context = multiprocessing.get_context(method)
-    chunk = max(1, min(64, len(files) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        checked = pool.map(check, files, chunksize=chunk)
-        for path in inputs:
-            yield _stdin_outcome(stdin_text) if path == STDIN else next(checked)
+
+def _in_input_order(
+    inputs: list[str], checked: Iterator[FileOutcome], stdin_text: str | None
+) -> Iterator[FileOutcome]:
+    for path in inputs:
+        yield _stdin_outcome(stdin_text) if path == STDIN else next(checked)
+
+
+def _check_here(
+    inputs: list[str], files: list[str], stdin_text: str | None, *, keep_manifests: bool
+) -> Iterator[FileOutcome]:
+    """Outcomes checked in this process, a batch of files at a time as they are asked for."""
+    checked = itertools.chain.from_iterable(
+        check_batch(files[start : start + SERIAL_BATCH], keep_manifests=keep_manifests)
+        for start in range(0, len(files), SERIAL_BATCH)
+    )
+    for path in inputs:
+        yield _stdin_outcome(stdin_text) if path == STDIN else next(checked)
+
+
+def check_batch(paths: list[str], *, keep_manifests: bool = True) -> list[FileOutcome]:
+    """Read and check consecutive files (the unit of work of the process pool)."""
+    with gc_paused():
+        return [check_file(path, keep_manifests=keep_manifests) for path in paths]
 
 
 def _stdin_outcome(stdin_text: str | None) -> FileOutcome:

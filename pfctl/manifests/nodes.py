@@ -15,6 +15,7 @@ import yaml
 from pfctl.manifests.paths import Path
 
 __all__ = [
+    "IMPLICIT_FIRST_CHARACTERS",
     "MAP",
     "NULL",
     "SEQ",
@@ -48,6 +49,11 @@ _IMPLICIT: dict[str | None, list[tuple[str, Any]]] = dict(
     yaml.resolver.Resolver.yaml_implicit_resolvers
 )
 _WILDCARD = _IMPLICIT.get(None, [])
+#: The first characters of plain scalars that may resolve to a tag other than ``str``: a plain
+#: scalar starting with any other character is a string.
+IMPLICIT_FIRST_CHARACTERS: frozenset[str] = frozenset(key for key in _IMPLICIT if key is not None)
+if _WILDCARD:  # pragma: no cover - PyYAML has no resolver for any first character
+    raise ImportError("pfctl.manifests.nodes: unexpected wildcard YAML resolver")
 
 
 def scalar_tag(node: yaml.ScalarNode) -> str:

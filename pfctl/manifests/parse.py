@@ -19,6 +19,7 @@ from yaml.constructor import SafeConstructor
 
 from pfctl.manifests.model import Problem
 from pfctl.manifests.nodes import (
+    IMPLICIT_FIRST_CHARACTERS,
     MAP,
     NULL,
     SEQ,
@@ -84,7 +85,9 @@ def parse_yaml(source: str, text: str) -> tuple[list[ParsedDocument], list[Probl
     documents: list[ParsedDocument] = []
     problems: list[Problem] = []
     loader = Loader(text)
-    may_alias = "&" in text  # without an anchor there is no alias, so no bomb to guard against
+    # An alias needs an anchor (`&a`) and a use of it (`*a`): without both characters in the
+    # text, no node is shared, so there is no bomb or recursion to guard against.
+    may_alias = "&" in text and "*" in text
     try:
         index = 0
         while loader.check_node():
@@ -162,7 +165,9 @@ class _Converter:
         return value
 
     def _convert_node(self, node: yaml.Node, path: Path, depth: int) -> Any:
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is yaml.ScalarNode:
+            if node.tag == STR and (node.style or node.value[:1] not in IMPLICIT_FIRST_CHARACTERS):
+                return node.value  # the common case, a string, without further calls
             return self._scalar(node, path)
         if depth >= MAX_DEPTH:
             raise ParseError(f"nesting deeper than {MAX_DEPTH} levels", *mark(node), path)

@@ -1,6 +1,8 @@
 """Reporters for ``pfctl validate``: a load result as text, JSON, JUnit XML or GitHub annotations.
 
 Each reporter returns the lines for stdout and the lines for stderr (notes); the CLI prints them.
+``ReportStream`` renders files as they are checked instead, so that text and GitHub reports of
+many files hold only the errors still to print, not every document.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
 from pfctl.manifests.model import DocumentSummary, LoadResult, Problem
 
-__all__ = ["FORMATS", "Report", "render"]
+if TYPE_CHECKING:
+    from pfctl.manifests.loader import FileOutcome
+
+__all__ = ["FORMATS", "Report", "ReportStream", "render"]
 
 
 @dataclass
@@ -27,8 +33,10 @@ class Report:
 
 def summary_line(result: LoadResult) -> str:
     """``N manifests, N valid, N invalid``."""
-    total = len(result.documents)
-    invalid = result.invalid_count
+    return _summary(len(result.documents), result.invalid_count)
+
+
+def _summary(total: int, invalid: int) -> str:
     noun = "manifest" if total == 1 else "manifests"
     return f"{total} {noun}, {total - invalid} valid, {invalid} invalid"
 
@@ -188,3 +196,70 @@ FORMATS: dict[str, Callable[..., Report]] = {
 def render(result: LoadResult, output: str, *, quiet: bool = False) -> Report:
     """The report of ``result`` in format ``output`` (one of ``FORMATS``)."""
     return FORMATS[output](result, quiet=quiet)
+
+
+class ReportStream:
+    """A report in format ``output`` rendered file by file through ``out`` and ``err``.
+
+    The lines and their order on each stream are those of ``render`` on the whole result. Text
+    and GitHub reports go out as files are added (text keeps its errors until the end, after
+    the ``ok`` lines, unless quiet); JSON and JUnit need every document first, so they collect.
+    """
+
+    def __init__(
+        self,
+        output: str,
+        *,
+        quiet: bool = False,
+        out: Callable[[str], None],
+        err: Callable[[str], None],
+    ) -> None:
+        if output not in FORMATS:
+            raise KeyError(f"unknown report format {output!r}")
+        self.output, self.quiet, self.out, self.err = output, quiet, out, err
+        self.collected = LoadResult()  # json, junit: everything; text: errors held back
+        self.total = self.invalid = 0
+        self.errors = False
+
+    def add(self, outcome: FileOutcome) -> None:
+        """Render what one file's check found."""
+        from pfctl.manifests.loader import add_outcome
+
+        if self.output in ("json", "junit"):
+            add_outcome(self.collected, outcome)
+            return
+        part = LoadResult()
+        add_outcome(part, outcome)
+        self.total += len(part.documents)
+        self.invalid += part.invalid_count
+        self.errors = self.errors or not part.ok
+        if self.output == "github":
+            for line in render_github(part).stdout[:-1]:  # all but its summary line
+                self.out(line)
+            return
+        for line in (f"note: {_problem_line(problem)}" for problem in _notes(part)):
+            self.err(line)
+        if self.quiet:
+            for problem in _errors(part):
+                self.out(_problem_line(problem))
+            return
+        for document in part.documents:
+            if document.valid:
+                self.out(
+                    f"{document.source}:{document.line}:{document.column}: ok ({_label(document)})"
+                )
+        self.collected.problems.extend(_errors(part))
+
+    def finish(self) -> bool:
+        """Render the rest (the whole report for JSON and JUnit); True when nothing is an error."""
+        if self.output in ("json", "junit"):
+            report = render(self.collected, self.output, quiet=self.quiet)
+            for line in report.stderr:
+                self.err(line)
+            for line in report.stdout:
+                self.out(line)
+            return self.collected.ok
+        for problem in self.collected.problems:
+            self.out(_problem_line(problem))
+        self.out(_summary(self.total, self.invalid))
+        return not self.errors
