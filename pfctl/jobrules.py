@@ -41,6 +41,21 @@ class RuleViolation:
 
 
 #: The frameworks of distributed jobs.
+#: Keys of CommonJobInfo (PADDLEFLOW_API.md §4.0), at the top level and in every member.
+COMMON_KEYS = ("id", "name", "labels", "annotations", "schedulingPolicy")
+#: Keys of JobSpec (§4.0b): the top level of a single job, and every member.
+JOBSPEC_KEYS = (
+    "flavour",
+    "limitFlavour",
+    "fs",
+    "extraFS",
+    "image",
+    "env",
+    "command",
+    "args",
+    "port",
+    "extensionTemplate",
+)
 FRAMEWORKS: frozenset[str] = frozenset(
     {"paddle", "tensorflow", "pytorch", "mxnet", "spark", "mpi", "ray", "aitj"}
 )

@@ -17,24 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from pfctl.errors import InputError
+from pfctl.jobrules import JOBSPEC_KEYS
 
 #: JobSpec keys read at the top level and in each member (PADDLEFLOW_API.md §4.0, §4.0b).
-SPEC_KEYS = (
-    "id",
-    "name",
-    "labels",
-    "annotations",
-    "flavour",
-    "limitFlavour",
-    "fs",
-    "extraFS",
-    "image",
-    "env",
-    "command",
-    "args",
-    "port",
-    "extensionTemplate",
-)
+SPEC_KEYS = ("id", "name", "labels", "annotations", *JOBSPEC_KEYS)
 FLAVOUR_KEYS = ("name", "cpu", "mem", "scalarResources")
 FS_KEYS = ("name", "mountPath", "subPath", "readOnly")
 #: Keys of a pfctl manifest that are not part of the create body; accepted without a note.

@@ -13,25 +13,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from pfctl.jobrules import JOBSPEC_KEYS
 from pfctl.server.apierrors import ApiError
 from pfctl.server.catalog import DEFAULT_QUEUE, resource_amounts
 from pfctl.server.storage import NewJob, Store
 
 _CUSTOM_FLAVOURS = ("", "customFlavour")
-_MEMBER_SPEC_KEYS = (
-    "id",
-    "name",
-    "flavour",
-    "limitFlavour",
-    "fs",
-    "extraFS",
-    "image",
-    "env",
-    "command",
-    "args",
-    "port",
-    "extensionTemplate",
-)
+_MEMBER_SPEC_KEYS = ("id", "name", *JOBSPEC_KEYS)
 
 
 def _fail(message: str) -> ApiError:

@@ -12,22 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pfctl.jobrules import COMMON_KEYS, JOBSPEC_KEYS
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import go_json_kind
 
-_COMMON = ("id", "name", "labels", "annotations", "schedulingPolicy", "UserName")
-_SPEC = (
-    "flavour",
-    "limitFlavour",
-    "fs",
-    "extraFS",
-    "image",
-    "env",
-    "command",
-    "args",
-    "port",
-    "extensionTemplate",
-)
+_COMMON = (*COMMON_KEYS, "UserName")
+_SPEC = JOBSPEC_KEYS
 _FIELDS: dict[str, tuple[str, ...]] = {
     "single": (*_COMMON, *_SPEC),
     "distributed": (*_COMMON, "framework", "members", "extensionTemplate"),
