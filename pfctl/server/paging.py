@@ -11,11 +11,19 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from pfctl.server.apierrors import ApiError
 from pfctl.server.storage import JobFilter, Store
+
+
+class _Keyed(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+
+_Row = TypeVar("_Row", bound=_Keyed)
 
 DEFAULT_MAX_KEYS = 50
 MAX_MAX_KEYS = 1000
@@ -59,6 +67,28 @@ class MarkerCodec:
             return int(payload.decode())
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError("InvalidMarker") from exc
+
+    def position(self, query: Mapping[str, str]) -> int | None:
+        """The primary key the query's ``marker`` continues after; None for a first page."""
+        marker = query.get("marker", "")
+        return self.decode(marker) if marker else None
+
+    def envelope(
+        self,
+        rows: Sequence[_Row],
+        limit: int,
+        list_key: str,
+        view: Callable[[_Row], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """PaddleFlow's list envelope for ``rows`` read with ``limit + 1`` (the extra row only
+        says that another page follows): ``maxKeys``, ``isTruncated``, ``nextMarker`` when
+        truncated, then ``list_key``."""
+        page, more = rows[:limit], len(rows) > limit
+        response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
+        if more:
+            response["nextMarker"] = self.encode(page[-1].pk)
+        response[list_key] = [view(row) for row in page]
+        return response
 
 
 def max_keys(query: Mapping[str, str]) -> int:

@@ -93,17 +93,12 @@ def create_flavour(call: Call) -> dict[str, Any]:
 def list_flavours(call: Call) -> dict[str, Any]:
     """A page of flavours in creation order (``name`` filters by a part of the name)."""
     limit = max_keys(call.query)
-    marker = call.query.get("marker", "")
-    after = call.state.markers.decode(marker) if marker else None
     flavours = call.state.store.catalog.list_flavours(
-        after_pk=after, limit=limit + 1, name_like=call.query.get("name") or None
+        after_pk=call.state.markers.position(call.query),
+        limit=limit + 1,
+        name_like=call.query.get("name") or None,
     )
-    page, more = flavours[:limit], len(flavours) > limit
-    response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
-    if more:
-        response["nextMarker"] = call.state.markers.encode(page[-1].pk)
-    response["flavourList"] = [flavour_object(flavour) for flavour in page]
-    return response
+    return call.state.markers.envelope(flavours, limit, "flavourList", flavour_object)
 
 
 def show_flavour(call: Call) -> dict[str, Any]:

@@ -95,7 +95,6 @@ def _list_filter(call: Call) -> JobFilter:
         if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
             raise ApiError("InvalidURI", f"invalid labels params[{query['labels']}]")
         labels = parsed
-    marker = query.get("marker", "")
     return JobFilter(
         user_name=None if call.is_root else call.user_name,
         status=query.get("status") or None,
@@ -103,7 +102,7 @@ def _list_filter(call: Call) -> JobFilter:
         activated_since=activated_since,
         queue=queue,
         labels=labels,
-        before_pk=call.state.markers.decode(marker) if marker else None,
+        before_pk=call.state.markers.position(query),
     )
 
 
@@ -111,12 +110,9 @@ def list_jobs(call: Call) -> dict[str, Any]:
     """A page of jobs, newest first; follow ``nextMarker`` for the next page."""
     limit = max_keys(call.query)
     jobs = call.state.store.list_jobs(_list_filter(call), limit + 1)
-    page, more = jobs[:limit], len(jobs) > limit
-    response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
-    if more:
-        response["nextMarker"] = call.state.markers.encode(page[-1].pk)
-    response["jobList"] = [job_view(job, with_runtime=False) for job in page]
-    return response
+    return call.state.markers.envelope(
+        jobs, limit, "jobList", lambda job: job_view(job, with_runtime=False)
+    )
 
 
 def _stop(call: Call, job_id: str) -> None:

@@ -157,17 +157,12 @@ def create_queue(call: Call) -> dict[str, Any]:
 def list_queues(call: Call) -> dict[str, Any]:
     """A page of queues in creation order (``name`` filters by a part of the name)."""
     limit = max_keys(call.query)
-    marker = call.query.get("marker", "")
-    after = call.state.markers.decode(marker) if marker else None
     queues = call.state.store.catalog.list_queues(
-        after_pk=after, limit=limit + 1, name_like=call.query.get("name") or None
+        after_pk=call.state.markers.position(call.query),
+        limit=limit + 1,
+        name_like=call.query.get("name") or None,
     )
-    page, more = queues[:limit], len(queues) > limit
-    response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
-    if more:
-        response["nextMarker"] = call.state.markers.encode(page[-1].pk)
-    response["queueList"] = [queue_view(queue) for queue in page]
-    return response
+    return call.state.markers.envelope(queues, limit, "queueList", queue_view)
 
 
 def show_queue(call: Call) -> dict[str, Any]:

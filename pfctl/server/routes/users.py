@@ -92,15 +92,8 @@ def list_users(call: Call) -> dict[str, Any]:
     limit = max_keys(call.query)
     if not call.is_root:
         raise ApiError("AccessDenied")
-    marker = call.query.get("marker", "")
-    after = call.state.markers.decode(marker) if marker else None
-    users = accounts.list_users(after_pk=after, limit=limit + 1)
-    page, more = users[:limit], len(users) > limit
-    response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
-    if more:
-        response["nextMarker"] = call.state.markers.encode(page[-1].pk)
-    response["userList"] = [_user_view(user) for user in page]
-    return response
+    users = accounts.list_users(after_pk=call.state.markers.position(call.query), limit=limit + 1)
+    return call.state.markers.envelope(users, limit, "userList", _user_view)
 
 
 def update_user(call: Call) -> None:
