@@ -23,6 +23,7 @@ HEAVY = (
     "uvicorn",
     "pfctl.server",
     "pfctl.client",
+    "pydantic",
 )
 
 _PROBE = """

@@ -16,6 +16,8 @@ HEAVY = (
     "uvicorn",
     "pfctl.server",
     "pfctl.client",
+    # typer 0.29 imports it to coerce options (pyproject.toml pins below it).
+    "pydantic",
 )
 
 PROBE = """

@@ -125,10 +125,13 @@ def _option_names(param: Any) -> str:
 def _type(param: Any, context: typer.Context) -> str:
     if getattr(param, "is_flag", False):
         return "flag"
-    if hasattr(param, "display_type"):
-        shown = str(param.display_type(context)).strip("<>")
-    else:  # Typer releases built on click's own parameter classes
+    choices = getattr(param.type, "choices", None)
+    if choices:
+        shown = "|".join(str(getattr(choice, "value", choice)) for choice in choices)
+    else:
         shown = str(getattr(param.type, "name", "text"))
+        if getattr(param, "multiple", False) or getattr(param, "nargs", 1) == -1:
+            shown = f"list[{shown}]"
     if param.param_type_name == "option" and param.metavar:
         shown = f"{param.metavar} ({shown})"
     return f"`{shown}`"
