@@ -68,13 +68,26 @@ def start(
     token_lifetime: float | None = TOKEN_LIFETIME_OPTION,
     executor: bool = EXECUTOR_OPTION,
 ) -> None:
-    """Start the server in the background; returns once it answers."""
-    from pfctl.server.daemon import start_background
+    """Start the server in the background; returns once it answers.
+
+    Starting a server that already runs for the data directory on the same address changes
+    nothing and succeeds; on another address it is an error (stop it first).
+    """
+    from pfctl.server.daemon import AlreadyRunningError, start_background
 
     directory = _data_dir(data_dir)
-    info = start_background(
-        host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
-    )
+    try:
+        info = start_background(
+            host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
+        )
+    except AlreadyRunningError as error:
+        running = error.running
+        if running.host != host or port not in (0, running.port):  # port 0: any free port
+            error.message = f"{error.message}, not on {host}:{port}; stop it first"
+            raise
+        where = f"{running.url} (pid {running.pid}), data directory {directory}"
+        typer.echo(f"server already running at {where}")
+        return
     typer.echo(f"server started at {info.url} (pid {info.pid}), data directory {directory}")
 
 

@@ -50,6 +50,14 @@ class ServerInfo:
         return f"http://{host}:{self.port}"
 
 
+class AlreadyRunningError(PfctlError):
+    """A server for the data directory is running already."""
+
+    def __init__(self, running: ServerInfo, data_dir: Path) -> None:
+        super().__init__(f"a server for {data_dir} is already running at {running.url}")
+        self.running = running
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it,
@@ -168,7 +176,7 @@ def start_background(
     """Start ``pfctl server run`` detached and return once it answers HTTP."""
     running = recorded_server(data_dir)
     if running is not None:
-        raise PfctlError(f"a server for {data_dir} is already running at {running.url}")
+        raise AlreadyRunningError(running, data_dir)
     _bind(host, port).close()  # report a busy port before forking
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [

@@ -43,9 +43,16 @@ def test_start_status_stop(tmp_path):
         status = pfctl("server", "status", "--data-dir", str(data_dir))
         assert status.returncode == 0 and "running" in status.stdout
 
+        # Starting it again changes nothing and succeeds (the README's demo can run twice).
         again = pfctl("server", "start", "--port", str(port), "--data-dir", str(data_dir))
-        assert again.returncode == 1
-        assert "already running" in again.stderr and "Traceback" not in again.stderr
+        assert again.returncode == 0, again.stderr
+        assert f"already running at http://127.0.0.1:{port}" in again.stdout
+        elsewhere = pfctl(
+            "server", "start", "--port", str(free_port()), "--data-dir", str(data_dir)
+        )
+        assert elsewhere.returncode == 1
+        assert "already running" in elsewhere.stderr and "stop it first" in elsewhere.stderr
+        assert "Traceback" not in elsewhere.stderr
 
         busy = pfctl("server", "start", "--port", str(port), "--data-dir", str(tmp_path / "other"))
         assert busy.returncode == 1
