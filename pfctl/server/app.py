@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, REQUEST_ID_HEADER, json_bytes, json_response
 from pfctl.server.hooks import JobRuntime
+from pfctl.server.joblist import JobElementCache
 from pfctl.server.paging import MarkerCodec
 from pfctl.server.routes.meta import STATS_PATH
 from pfctl.server.storage import Store
@@ -91,6 +92,8 @@ class ServerState:
     runtime: JobRuntime
     markers: MarkerCodec
     stats: RequestStats
+    #: encoded ``GET /job`` elements of recently listed jobs (``pfctl.server.joblist``)
+    job_elements: JobElementCache = field(default_factory=JobElementCache)
 
 
 class _BodyTooLarge(Exception):

@@ -1,9 +1,10 @@
 """How a route handler is written: a plain function of a ``Call``, run in Starlette's threadpool.
 
-``endpoint(handler)`` turns ``handler(call) -> dict | list | None`` into a Starlette endpoint that
-reads the body, authenticates the caller (every route but login), runs the handler in a worker
-thread (SQLite is synchronous), and renders the result as PaddleFlow does: a JSON body, or an
-empty 200 body for ``None``. Failures raise ``ApiError``; the app's handlers render them.
+``endpoint(handler)`` turns ``handler(call) -> dict | list | EncodedJson | None`` into a Starlette
+endpoint that reads the body, authenticates the caller (every route but login), runs the handler
+in a worker thread (SQLite is synchronous), and renders the result as PaddleFlow does: a JSON
+body, or an empty 200 body for ``None``. Failures raise ``ApiError``; the app's handlers render
+them.
 """
 
 from __future__ import annotations
@@ -86,9 +87,20 @@ def _nesting_depth(value: Any) -> int:
     return deepest
 
 
+@dataclass(frozen=True)
+class EncodedJson:
+    """A handler result that is JSON already (``body`` is what ``json_bytes`` would give): sent
+    as it is, for responses built from pre-encoded parts (the job list)."""
+
+    body: bytes
+
+
 def json_response(value: Any, status: int = 200) -> Response:
     """A JSON response (``None`` gives an empty body, still typed ``application/json``)."""
-    body = b"" if value is None else json_bytes(value)
+    if isinstance(value, EncodedJson):
+        body = value.body
+    else:
+        body = b"" if value is None else json_bytes(value)
     return Response(body, status_code=status, media_type="application/json")
 
 

@@ -96,6 +96,24 @@ def _member_view(job: JobRecord, member: dict[str, Any]) -> dict[str, Any]:
 
 def job_view(job: JobRecord, *, with_runtime: bool) -> dict[str, Any]:
     """The job object of ``GET /job/{id}`` (``with_runtime``) or of a ``jobList`` element."""
+    view = definition_view(job) | status_view(
+        job.status,
+        job.message,
+        accepted_at=job.accepted_at,
+        updated_at=job.updated_at,
+        activated_at=job.activated_at,
+        finished_at=job.finished_at,
+    )
+    if with_runtime and job.runtime is not None:
+        view[_RUNTIME_KEYS.get(job.type, "workflowRuntime")] = job.runtime
+    return view
+
+
+def definition_view(job: JobRecord) -> dict[str, Any]:
+    """The keys of the job object that come from the job's definition (``id`` to ``members``).
+
+    Reads no status or time field: the list cache (``pfctl.server.joblist``) reuses these keys
+    while only a job's status and times change."""
     members: list[dict[str, Any]] = job.spec.get("members") or []
     top = members[0] if job.type == "single" and members else {}
     policy: dict[str, Any] = {"queue": job.queue}
@@ -128,16 +146,27 @@ def job_view(job: JobRecord, *, with_runtime: bool) -> dict[str, Any]:
         view["framework"] = job.framework
     if members:
         view["members"] = [_member_view(job, member) for member in members]
+    return view
+
+
+def status_view(
+    status: str,
+    message: str,
+    *,
+    accepted_at: float,
+    updated_at: float,
+    activated_at: float | None,
+    finished_at: float | None,
+) -> dict[str, Any]:
+    """The keys of the job object that follow its definition: ``status``, ``message`` and the
+    times (a final job without a finish time shows its last update)."""
     finished = ""
-    if jobstatus.is_final(job.status):
-        finished = format_time(job.finished_at if job.finished_at is not None else job.updated_at)
-    view |= {
-        "status": job.status,
-        "message": job.message,
-        "acceptTime": format_time(job.accepted_at),
-        "startTime": format_time(job.activated_at),
+    if jobstatus.is_final(status):
+        finished = format_time(finished_at if finished_at is not None else updated_at)
+    return {
+        "status": status,
+        "message": message,
+        "acceptTime": format_time(accepted_at),
+        "startTime": format_time(activated_at),
         "finishTime": finished,
     }
-    if with_runtime and job.runtime is not None:
-        view[_RUNTIME_KEYS.get(job.type, "workflowRuntime")] = job.runtime
-    return view

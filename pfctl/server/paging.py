@@ -24,6 +24,7 @@ class _Keyed(Protocol):
 
 
 _Row = TypeVar("_Row", bound=_Keyed)
+_T = TypeVar("_T")
 
 DEFAULT_MAX_KEYS = 50
 MAX_MAX_KEYS = 1000
@@ -83,12 +84,20 @@ class MarkerCodec:
         """PaddleFlow's list envelope for ``rows`` read with ``limit + 1`` (the extra row only
         says that another page follows): ``maxKeys``, ``isTruncated``, ``nextMarker`` when
         truncated, then ``list_key``."""
-        page, more = rows[:limit], len(rows) > limit
-        response: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
-        if more:
-            response["nextMarker"] = self.encode(page[-1].pk)
+        page, response = self.page_head(rows, limit, lambda row: row.pk)
         response[list_key] = [view(row) for row in page]
         return response
+
+    def page_head(
+        self, rows: Sequence[_T], limit: int, pk: Callable[[_T], int]
+    ) -> tuple[Sequence[_T], dict[str, Any]]:
+        """The rows of the page (``rows`` read with ``limit + 1``) and the envelope's keys that
+        come before the list: ``maxKeys``, ``isTruncated``, ``nextMarker`` when truncated."""
+        page, more = rows[:limit], len(rows) > limit
+        head: dict[str, Any] = {"maxKeys": limit, "isTruncated": more}
+        if more:
+            head["nextMarker"] = self.encode(pk(page[-1]))
+        return page, head
 
 
 def max_keys(query: Mapping[str, str]) -> int:

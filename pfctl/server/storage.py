@@ -24,7 +24,17 @@ from pfctl.server.catalog import Catalog, FlavourRecord, QueueRecord
 from pfctl.server.database import Database
 from pfctl.server.timefmt import now
 
-__all__ = ["FlavourRecord", "JobFilter", "JobRecord", "QueueRecord", "Store"]
+__all__ = [
+    "JOB_DEFINITION_WIDTH",
+    "JOB_LIST_COLUMNS",
+    "FlavourRecord",
+    "JobFilter",
+    "JobListRow",
+    "JobRecord",
+    "QueueRecord",
+    "Store",
+    "job_from_list_row",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,47 @@ _JOB_COLUMNS = (
     "pk, id, name, type, framework, user_name, queue, priority, status, message, labels, "
     "annotations, spec, runtime, created_at, updated_at, activated_at, finished_at"
 )
+
+
+#: The columns of a ``GET /job`` row (no runtime: lists do not show it): the job's definition,
+#: ``pk`` first, then its status and times in the argument order of ``jobview.status_view``.
+_JOB_DEFINITION_COLUMNS = (
+    "pk, id, name, type, framework, user_name, queue, priority, labels, annotations, spec"
+)
+JOB_LIST_COLUMNS = (
+    f"{_JOB_DEFINITION_COLUMNS}, status, message, created_at, updated_at, activated_at, finished_at"
+)
+#: How many of ``JOB_LIST_COLUMNS`` are the definition (``pk`` to ``spec``).
+JOB_DEFINITION_WIDTH = len(_JOB_DEFINITION_COLUMNS.split(","))
+#: One row of ``JOB_LIST_COLUMNS``, as SQLite returned it.
+JobListRow = tuple[Any, ...]
+
+
+def job_from_list_row(row: JobListRow) -> JobRecord:
+    """The job of a ``Store.list_job_rows`` row (``runtime`` is None: lists do not show it)."""
+    pk, job_id, name, job_type, framework, user_name, queue, priority = row[:8]
+    labels, annotations, spec, status, message = row[8:13]
+    accepted_at, updated_at, activated_at, finished_at = row[13:]
+    return JobRecord(
+        pk=pk,
+        id=job_id,
+        name=name,
+        type=job_type,
+        framework=framework,
+        user_name=user_name,
+        queue=queue,
+        priority=priority,
+        status=status,
+        message=message,
+        labels=json.loads(labels),
+        annotations=json.loads(annotations),
+        spec=json.loads(spec),
+        runtime=None,
+        accepted_at=accepted_at,
+        updated_at=updated_at,
+        activated_at=activated_at,
+        finished_at=finished_at,
+    )
 
 
 def _job_from_row(row: sqlite3.Row) -> JobRecord:
@@ -156,6 +207,17 @@ class Store:
         sql, params = job_page_sql(job_filter, limit, _JOB_COLUMNS)
         rows = self.db.connection().execute(sql, params).fetchall()
         return [_job_from_row(row) for row in rows]
+
+    def list_job_rows(self, job_filter: JobFilter, limit: int) -> list[JobListRow]:
+        """The rows ``list_jobs`` reads, as plain tuples of ``JOB_LIST_COLUMNS``: equal tuples
+        mean equal list elements, which is what the list cache (``pfctl.server.joblist``)
+        relies on; ``job_from_list_row`` turns one into a ``JobRecord``."""
+        from pfctl.server.paging import job_page_sql  # paging imports this module
+
+        sql, params = job_page_sql(job_filter, limit, JOB_LIST_COLUMNS)
+        cursor = self.db.connection().cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
 
     def list_jobs_in_status(self, statuses: Iterable[str]) -> list[JobRecord]:
         """Every live job whose status is one of ``statuses``, oldest first."""

@@ -12,7 +12,8 @@ from starlette.routing import Route
 
 from pfctl.server import jobstatus
 from pfctl.server.apierrors import ApiError
-from pfctl.server.endpoint import API_PREFIX, Call, endpoint, parse_json
+from pfctl.server.endpoint import API_PREFIX, Call, EncodedJson, endpoint, parse_json
+from pfctl.server.joblist import encode_job_page
 from pfctl.server.jobview import job_view
 from pfctl.server.paging import max_keys
 from pfctl.server.storage import JobFilter, JobIdTaken, JobRecord
@@ -106,13 +107,11 @@ def _list_filter(call: Call) -> JobFilter:
     )
 
 
-def list_jobs(call: Call) -> dict[str, Any]:
+def list_jobs(call: Call) -> EncodedJson:
     """A page of jobs, newest first; follow ``nextMarker`` for the next page."""
     limit = max_keys(call.query)
-    jobs = call.state.store.list_jobs(_list_filter(call), limit + 1)
-    return call.state.markers.envelope(
-        jobs, limit, "jobList", lambda job: job_view(job, with_runtime=False)
-    )
+    rows = call.state.store.list_job_rows(_list_filter(call), limit + 1)
+    return encode_job_page(rows, limit, call.state.markers, call.state.job_elements)
 
 
 def _stop(call: Call, job_id: str) -> None:
