@@ -64,6 +64,11 @@ class DesiredJob:
 
     ``body`` is the create request body (camelCase JobSpec keys, unset values removed,
     including ``id``); ``stopped`` is the manifest's ``stopped`` flag.
+
+    ``record`` is optional and trusted: the ``pfctl/last-applied`` text of this manifest, as
+    ``pfctl.plan_diff.plain_record_text(type, body)`` makes it, for a body of plain JSON values
+    only. A loader may compute it where it builds the body, so that planning an unchanged job
+    only compares texts; when it is ``None`` the planner computes it.
     """
 
     id: str
@@ -71,6 +76,7 @@ class DesiredJob:
     body: Mapping[str, Any]
     stopped: bool = False
     location: SourceLocation | None = None
+    record: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,35 @@ class JobAction:
     def is_change(self) -> bool:
         """True for every action but ``noop``."""
         return self.action is not Action.NOOP
+
+
+def noop_action(
+    job_id: str, job_type: str | None, location: SourceLocation | None, live_status: str | None
+) -> JobAction:
+    """``JobAction(id=job_id, action=Action.NOOP, job_type=job_type, location=location,
+    live_status=live_status)``, built several times faster.
+
+    A plan of thousands of unchanged jobs makes one of these per job, and a frozen dataclass's
+    ``__init__`` sets every field through ``object.__setattr__``; this sets them all at once.
+    """
+    action = object.__new__(JobAction)
+    object.__setattr__(
+        action,
+        "__dict__",
+        {
+            "id": job_id,
+            "action": Action.NOOP,
+            "job_type": job_type,
+            "changes": (),
+            "reasons": (),
+            "refusal": None,
+            "create_body": None,
+            "update": None,
+            "live_status": live_status,
+            "location": location,
+        },
+    )
+    return action
 
 
 SUMMARY_KEYS = ("create", "update", "replace", "stop", "noop", "refused")

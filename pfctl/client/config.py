@@ -14,7 +14,6 @@ Every value remembers its source so that ``pfctl config view`` can say where it 
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,6 +120,8 @@ def _read_pf_config(path: Path, *, required: bool) -> _IniValues | None:
         if required:
             raise ConfigError(f"no config file in {path}")
         return None
+    import configparser  # only for a PaddleFlow SDK config file: most runs have none
+
     parser = configparser.RawConfigParser()
     try:
         with path.open(encoding="utf-8") as stream:
