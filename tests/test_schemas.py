@@ -258,3 +258,28 @@ def test_schema_command_lists_prints_and_writes(tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["schema", "nope"])
     assert isinstance(unknown.exception, UsageError)  # main() turns it into exit 2
     assert unknown.exception.exit_code == 2
+
+
+def test_workflow_members_are_member_specs_with_nothing_required() -> None:
+    member = schemas.load_schema("member-spec")
+    workflow_member = member["$defs"]["workflowMember"]
+    assert workflow_member["properties"] == member["properties"]
+    assert workflow_member["additionalProperties"] is False
+    assert "required" not in workflow_member
+    assert workflow_member["type"] == ["object", "null"]
+    assert errors("workflow-job", {"extensionTemplate": {}, "members": [{}]}) == []
+    # Go decodes a null element into an empty member, which a workflow job ignores
+    assert errors("workflow-job", {"extensionTemplate": {}, "members": [None]}) == []
+    assert errors("distributed-job", {"framework": "paddle", "members": [None]}) == [
+        "None is not of type 'object'"
+    ]
+    assert errors("workflow-job", {"extensionTemplate": {}, "members": [{"replicas": "2"}]}) == [
+        "'2' is not of type 'integer'"
+    ]
+    assert errors("workflow-job", {"extensionTemplate": {}, "members": [{"rol": "x"}]}) == [
+        "Additional properties are not allowed ('rol' was unexpected)"
+    ]
+    assert errors("distributed-job", {"framework": "paddle", "members": [{}]}) == [
+        "'replicas' is a required property",
+        "'role' is a required property",
+    ]

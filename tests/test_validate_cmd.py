@@ -152,6 +152,7 @@ def test_stdin() -> None:
         ),
         (["validate"], "Missing argument"),
         (["validate", "-o", "xml", "x"], "Invalid value"),
+        (["validate", "--target", "kubernetes", "x"], "Invalid value"),
     ],
 )
 def test_usage_and_unreadable_input_exit_2(args: list[str], message: str) -> None:
@@ -164,7 +165,7 @@ def test_usage_and_unreadable_input_exit_2(args: list[str], message: str) -> Non
 def test_help_describes_the_command() -> None:
     completed = run("validate", "--help")
     assert completed.returncode == 0
-    for option in ("--recursive", "-R", "--output", "junit", "github"):
+    for option in ("--recursive", "-R", "--output", "junit", "github", "--target", "local"):
         assert option in completed.stdout
 
 
@@ -182,3 +183,85 @@ def test_junit_attributes_problems_to_their_document(tmp_path: Path) -> None:
     assert "$.env.EPOCHS" in (failures[1].text or "")
     assert failures[2] is not None and "YAML syntax error" in (failures[2].text or "")
     assert (suite.get("tests"), suite.get("failures")) == ("3", "2")
+
+
+# A workflow PaddleFlow accepts and the local pfctl server refuses: its executor has no
+# `suspend` template.
+SUSPENDING = """\
+type: workflow
+id: wf-pause
+extensionTemplate:
+  kind: Workflow
+  spec:
+    entrypoint: pause
+    templates:
+      - name: pause
+        suspend: {}
+"""
+LOCAL_ONLY = (
+    ": the local pfctl server refuses this workflow "
+    "(PaddleFlow on Kubernetes accepts it; `--target local` makes this an error)"
+)
+
+
+def test_target_values_are_the_loaders() -> None:
+    from pfctl.cli.validate_cmd import ValidateTarget
+    from pfctl.manifests.model import TARGETS
+
+    assert tuple(target.value for target in ValidateTarget) == TARGETS
+
+
+@pytest.mark.parametrize("args", [[], ["--target", "paddleflow"], ["--target", "PaddleFlow"]])
+def test_a_workflow_the_local_server_refuses_is_valid_with_warnings(
+    tmp_path: Path, args: list[str]
+) -> None:
+    source = write(tmp_path, "wf.yaml", SUSPENDING)
+    completed = run("validate", *args, source)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.splitlines() == [
+        f"{source}:1:1: ok (workflow job `wf-pause`)",
+        "1 manifest, 1 valid, 0 invalid",
+    ]
+    assert completed.stderr.splitlines() == [
+        f"warning: {source}:8:9: $.extensionTemplate.spec.templates[0]: "
+        f"spec.templates[0] needs exactly one of container, script, steps, dag{LOCAL_ONLY}",
+        f"warning: {source}:9:9: $.extensionTemplate.spec.templates[0].suspend: "
+        f"unsupported field spec.templates[0].suspend{LOCAL_ONLY}",
+    ]
+
+
+def test_github_output_marks_warnings_as_warnings(tmp_path: Path) -> None:
+    source = write(tmp_path, "wf.yaml", SUSPENDING)
+    completed = run("validate", "-o", "github", source)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    commands = [line.split(" ", 1)[0] for line in completed.stdout.splitlines()[:-1]]
+    assert commands == ["::warning", "::warning"]
+    assert completed.stdout.splitlines()[0].startswith(f"::warning file={source},line=8,col=9::")
+
+
+def test_for_the_local_target_they_are_errors_in_the_servers_words(tmp_path: Path) -> None:
+    source = write(tmp_path, "wf.yaml", SUSPENDING)
+    completed = run("validate", "--target", "local", source)
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines() == [
+        f"{source}:8:9: $.extensionTemplate.spec.templates[0]: "
+        "spec.templates[0] needs exactly one of container, script, steps, dag",
+        f"{source}:9:9: $.extensionTemplate.spec.templates[0].suspend: "
+        "unsupported field spec.templates[0].suspend",
+        "1 manifest, 0 valid, 1 invalid",
+    ]
+    assert completed.stderr == ""
+
+
+def test_json_output_marks_warnings(tmp_path: Path) -> None:
+    source = write(tmp_path, "wf.yaml", SUSPENDING)
+    completed = run("validate", "-o", "json", source)
+    assert completed.returncode == 0
+    report = json.loads(completed.stdout)
+    assert report["summary"] == {"manifests": 1, "valid": 1, "invalid": 0}
+    assert [(p["path"], p["severity"]) for p in report["problems"]] == [
+        ("$.extensionTemplate.spec.templates[0]", "warning"),
+        ("$.extensionTemplate.spec.templates[0].suspend", "warning"),
+    ]
+    local = json.loads(run("validate", "-o", "json", "--target", "local", source).stdout)
+    assert [p["severity"] for p in local["problems"]] == ["error", "error"]

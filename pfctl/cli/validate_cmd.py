@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from pfctl.cli.help import examples
 from pfctl.errors import ExitCode
 
 
@@ -17,6 +18,13 @@ class ValidateFormat(str, Enum):
     json = "json"
     junit = "junit"
     github = "github"
+
+
+class ValidateTarget(str, Enum):
+    """The servers ``pfctl validate`` checks for (``pfctl.manifests.model.TARGETS``)."""
+
+    paddleflow = "paddleflow"
+    local = "local"
 
 
 def validate(
@@ -33,11 +41,22 @@ def validate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Text: list only problems and the summary.")
     ] = False,
+    target: Annotated[
+        ValidateTarget,
+        typer.Option(
+            "--target",
+            help="The server the manifests are for. `paddleflow`: a workflow the local pfctl "
+            "server cannot run is valid, with a warning per unsupported field. `local`: "
+            "those warnings are errors, with the local server's text.",
+            case_sensitive=False,
+        ),
+    ] = ValidateTarget.paddleflow,
 ) -> None:
     """Check manifests offline against the schemas and PaddleFlow's rules.
 
     Reports every problem of every document as `file:line:col: $.path: message`.
-    Exit 0 when all are valid, 1 when any is invalid, 2 on usage or unreadable input.
+    Exit 0 when all are valid (warnings allowed), 1 when any is invalid, 2 on usage or
+    unreadable input.
     """
     from pfctl.manifests.loader import iter_outcomes
     from pfctl.manifests.report import ReportStream
@@ -45,7 +64,8 @@ def validate(
     report = ReportStream(
         output.value, quiet=quiet, out=typer.echo, err=lambda line: typer.echo(line, err=True)
     )
-    for outcome in iter_outcomes(paths, recursive=recursive, keep_manifests=False):
+    outcomes = iter_outcomes(paths, recursive=recursive, keep_manifests=False, target=target.value)
+    for outcome in outcomes:
         report.add(outcome)
     ok = report.finish()
     raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
@@ -53,4 +73,13 @@ def validate(
 
 def register(app: typer.Typer) -> None:
     """Add ``pfctl validate`` to the root application."""
-    app.command("validate")(validate)
+    app.command(
+        "validate",
+        epilog=examples(
+            "pfctl validate jobs/",
+            "pfctl validate -R -q .",
+            "pfctl validate -o github jobs/*.yaml",
+            "pfctl validate --target local workflow.yaml",
+            "cat job.yaml | pfctl validate -",
+        ),
+    )(validate)

@@ -2,6 +2,11 @@
 
 Both kinds of finding become ``Problem`` values located at the offending node. A document is
 first checked with the fast predicate; jsonschema runs only to explain a failure.
+
+A workflow job is also checked against the Argo subset the local pfctl server runs
+(``pfctl.workflow_subset``): PaddleFlow accepts any Argo Workflow object, so for the
+``paddleflow`` target what only the local server refuses is a warning; for the ``local`` target
+it is an error with the server's own text.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pfctl import jobrules, schemas
+from pfctl import jobrules, schemas, workflow_subset
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
-from pfctl.manifests.model import DocumentSummary, Manifest, Problem
+from pfctl.manifests.model import TARGETS, DocumentSummary, Manifest, Problem
 from pfctl.manifests.parse import ParsedDocument
 from pfctl.manifests.paths import Path, format_path
 
@@ -125,8 +130,17 @@ def warm_up() -> None:
     _fast_check("manifest")
 
 
-def check_document(source: str, document: ParsedDocument) -> DocumentOutcome:
-    """Schema and semantic problems of one non-empty document, and its manifest when valid."""
+def check_document(
+    source: str, document: ParsedDocument, *, target: str = "paddleflow"
+) -> DocumentOutcome:
+    """Schema and semantic problems of one non-empty document, and its manifest when valid.
+
+    ``target`` (one of ``TARGETS``) is the server the manifest is meant for: with ``local``,
+    a workflow the local pfctl server cannot run is invalid; with ``paddleflow`` it is valid
+    with a warning per unsupported field.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
     data = document.data
     kind = data.get("type") if isinstance(data, dict) else None
     job_id = data.get("id") if isinstance(data, dict) else None
@@ -169,6 +183,10 @@ def check_document(source: str, document: ParsedDocument) -> DocumentOutcome:
                     reporter.unknown_key(path[:-1], str(path[-1]), list(known), stripped)
         for violation in jobrules.check_create_body(str(kind), body):
             reporter.rule_violation(violation)
+    template = body.get("extensionTemplate")
+    if kind == "workflow" and isinstance(template, dict):
+        for finding in workflow_subset.check_workflow(template):
+            reporter.outside_local_subset(finding, target)
     outcome.problems.extend(reporter.problems)
     outcome.problems.sort(key=lambda problem: (problem.line, problem.column))
     outcome.id_location = document.locator.locate(("id",))
@@ -233,9 +251,17 @@ class _Reporter:
         self.problems: list[Problem] = []
         self.schema_paths: list[Path] = []
 
-    def add(self, path: Path, message: str, *, at: Path | None = None, key: bool = False) -> None:
+    def add(
+        self,
+        path: Path,
+        message: str,
+        *,
+        at: Path | None = None,
+        key: bool = False,
+        severity: str = "error",
+    ) -> None:
         line, column = self.document.locator.locate(path if at is None else at, at_key=key)
-        problem = Problem(self.source, line, column, format_path(path), message)
+        problem = Problem(self.source, line, column, format_path(path), message, severity)
         if problem not in self.problems:  # two schema branches may say the same thing
             self.problems.append(problem)
 
@@ -324,3 +350,17 @@ class _Reporter:
             if reported[:shorter] == path[:shorter]:
                 return  # the schema already explained this part of the document
         self.add(path, violation.message)
+
+    def outside_local_subset(self, finding: workflow_subset.SubsetProblem, target: str) -> None:
+        """A part of the workflow that the local pfctl server's executor cannot run."""
+        path: Path = ("extensionTemplate", *finding.path)
+        if target == "local":
+            self.add(path, finding.message, key=finding.at_key)
+            return
+        self.add(
+            path,
+            f"{finding.message}: the local pfctl server refuses this workflow "
+            "(PaddleFlow on Kubernetes accepts it; `--target local` makes this an error)",
+            key=finding.at_key,
+            severity="warning",
+        )

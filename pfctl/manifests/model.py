@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DocumentSummary", "LoadResult", "Manifest", "Problem"]
+__all__ = ["DEFAULT_TARGET", "TARGETS", "DocumentSummary", "LoadResult", "Manifest", "Problem"]
+
+#: What manifests are checked against: ``paddleflow`` (PaddleFlow's API server; what only the
+#: local pfctl server refuses is a warning) or ``local`` (the local pfctl server; those are
+#: errors).
+TARGETS: tuple[str, ...] = ("paddleflow", "local")
+DEFAULT_TARGET = "paddleflow"
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,7 @@ class Problem:
     """``$.members[1].replicas`` style; ``$`` is the whole document."""
     message: str
     severity: str = "error"
-    """``"error"`` or ``"note"``."""
+    """``"error"``, ``"warning"`` (valid, but see the message) or ``"note"``."""
 
     def location(self) -> str:
         """``file:line:col``."""

@@ -53,6 +53,11 @@ def _problem_line(problem: Problem) -> str:
     return f"{problem.location()}: {problem.json_path}: {problem.message}"
 
 
+def _note_line(problem: Problem) -> str:
+    """A warning or note for stderr, prefixed with its severity."""
+    return f"{problem.severity}: {_problem_line(problem)}"
+
+
 def _label(document: DocumentSummary) -> str:
     if document.type and document.id:
         return f"{document.type} job `{document.id}`"
@@ -69,7 +74,7 @@ def render_text(result: LoadResult, *, quiet: bool = False) -> Report:
             if document.valid
         )
     report.stdout.extend(_problem_line(problem) for problem in _errors(result))
-    report.stderr.extend(f"note: {_problem_line(problem)}" for problem in _notes(result))
+    report.stderr.extend(_note_line(problem) for problem in _notes(result))
     report.stdout.append(summary_line(result))
     return report
 
@@ -175,7 +180,7 @@ def render_github(result: LoadResult, *, quiet: bool = False) -> Report:
     """GitHub Actions workflow commands: ``::error file=...,line=...,col=...::message``."""
     report = Report()
     for problem in result.problems:
-        command = "error" if problem.severity == "error" else "notice"
+        command = {"error": "error", "warning": "warning"}.get(problem.severity, "notice")
         report.stdout.append(
             f"::{command} file={_github_escape(problem.source, property_value=True)},"
             f"line={problem.line},col={problem.column}::"
@@ -237,7 +242,7 @@ class ReportStream:
             for line in render_github(part).stdout[:-1]:  # all but its summary line
                 self.out(line)
             return
-        for line in (f"note: {_problem_line(problem)}" for problem in _notes(part)):
+        for line in (_note_line(problem) for problem in _notes(part)):
             self.err(line)
         if self.quiet:
             for problem in _errors(part):

@@ -325,6 +325,13 @@ CASES = [
         "$.extensionTemplate",
         "`extensionTemplate` is required and must not be empty",
     ),
+    (
+        "workflow-member-replicas-not-integer.yaml",
+        5,
+        15,
+        "$.members[0].replicas",
+        "expected an integer, got a string `2`",
+    ),
 ]
 
 
