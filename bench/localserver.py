@@ -92,7 +92,13 @@ def isolated_env(home: Path) -> dict[str, str]:
         path = home / sub if sub else home
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
-    for name in ("PFCTL_SERVER", "PFCTL_USER", "PFCTL_PASSWORD"):
+    for name in (
+        "PFCTL_SERVER",
+        "PFCTL_USER",
+        "PFCTL_PASSWORD",
+        "PFCTL_CACHE_DIR",
+        "PFCTL_NO_CACHE",
+    ):
         env.pop(name, None)
     return env
 

@@ -25,6 +25,7 @@ __all__ = [
     "gc_paused",
     "plan_batches",
     "run_in_pool",
+    "start_pool",
     "usable_cores",
 ]
 
@@ -83,17 +84,12 @@ def plan_batches(files: list[str], sizes: list[int], *, workers: int) -> list[li
     return batches
 
 
-def run_in_pool(
-    batches: list[list[str]],
-    check: Callable[[list[str]], list[Result]],
-    *,
-    all_ahead: bool,
-    before_fork: Callable[[], None],
-) -> Iterator[Result]:
-    """``check`` of every batch in worker processes, which start now; the results in order.
+def start_pool(workers: int, before_fork: Callable[[], None]) -> ProcessPoolExecutor:
+    """``workers`` worker processes, started now.
 
-    With ``all_ahead`` every batch is submitted at once, so the workers run ahead of a caller
-    that keeps every result anyway; otherwise a few per worker are in flight at a time.
+    Started before the caller builds data the workers do not need (the list of 10,000 files
+    found in a directory, say), the workers do not inherit it: a page the parent writes after
+    forking is copied, and from then on counts once in each process.
     ``before_fork`` prepares what forked workers should inherit ready-made.
     """
     import multiprocessing
@@ -108,8 +104,28 @@ def run_in_pool(
     else:
         method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)
-    workers = min(usable_cores(), len(batches))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started)
+    pool.submit(int)  # forked workers are all started by the first submission
+    return pool
+
+
+def run_in_pool(
+    batches: list[list[str]],
+    check: Callable[[list[str]], list[Result]],
+    *,
+    all_ahead: bool,
+    before_fork: Callable[[], None],
+    pool: ProcessPoolExecutor | None = None,
+) -> Iterator[Result]:
+    """``check`` of every batch in worker processes (``pool``'s, or new ones); results in order.
+
+    With ``all_ahead`` every batch is submitted at once, so the workers run ahead of a caller
+    that keeps every result anyway; otherwise a few per worker are in flight at a time.
+    ``before_fork`` prepares what forked workers should inherit ready-made.
+    """
+    workers = min(usable_cores(), len(batches))
+    if pool is None:
+        pool = start_pool(workers, before_fork)
     ahead = len(batches) if all_ahead else workers * BATCHES_AHEAD
     try:
         results = _submit_ahead(pool, check, batches, ahead)

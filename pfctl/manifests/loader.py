@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pfctl.errors import InputError
 from pfctl.manifests.batches import (
@@ -23,11 +23,16 @@ from pfctl.manifests.batches import (
     gc_paused,
     plan_batches,
     run_in_pool,
+    start_pool,
     usable_cores,
 )
-from pfctl.manifests.checks import DocumentOutcome, check_document, warm_up
-from pfctl.manifests.model import DocumentSummary, LoadResult, Problem
-from pfctl.manifests.parse import parse_json, parse_yaml
+from pfctl.manifests.cache import ManifestCache, content_digest
+from pfctl.manifests.model import DEFAULT_TARGET, DocumentSummary, LoadResult, Problem
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pfctl.manifests.checks import DocumentOutcome
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -61,20 +66,30 @@ class FileOutcome:
     documents: list[DocumentOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     """Problems of the file as a whole (unreadable bytes, syntax errors, empty documents)."""
+    digest: str = ""
+    """The manifest cache's key for the file's name and bytes ("" when it was not read)."""
 
 
 def load_manifests(
-    paths: Sequence[str], *, recursive: bool = False, keep_manifests: bool = True
+    paths: Sequence[str],
+    *,
+    recursive: bool = False,
+    keep_manifests: bool = True,
+    target: str = DEFAULT_TARGET,
 ) -> LoadResult:
     """Read, parse and check every manifest under ``paths`` (``-`` is stdin).
 
     Directories contribute their ``*.yaml``, ``*.yml`` and ``*.json`` files, and with
     ``recursive`` those of their subdirectories. The same ``id`` twice across all inputs is an
     error at the second occurrence. ``keep_manifests=False`` leaves ``manifests`` empty, so that
-    validating many files keeps only their summaries and problems in memory.
+    validating many files keeps only their summaries and problems in memory. ``target`` is the
+    server the manifests are checked for (``pfctl.manifests.model.TARGETS``).
     """
     result = LoadResult()
-    for outcome in iter_outcomes(paths, recursive=recursive, keep_manifests=keep_manifests):
+    outcomes = iter_outcomes(
+        paths, recursive=recursive, keep_manifests=keep_manifests, target=target
+    )
+    for outcome in outcomes:
         add_outcome(result, outcome)
     return result
 
@@ -96,12 +111,38 @@ def add_outcome(result: LoadResult, outcome: FileOutcome) -> None:
 
 
 def iter_outcomes(
-    paths: Sequence[str], *, recursive: bool = False, keep_manifests: bool = True
+    paths: Sequence[str],
+    *,
+    recursive: bool = False,
+    keep_manifests: bool = True,
+    target: str = DEFAULT_TARGET,
 ) -> Iterator[FileOutcome]:
     """Per-file outcomes in input order, with duplicate ids already marked."""
-    inputs = find_inputs(paths, recursive=recursive)
+    # Outcomes only reported: workers forked before the files are listed do not inherit the
+    # list, so that memory stays flat however many files a directory holds.
+    pool = None if keep_manifests else _early_pool(paths)
+    try:
+        inputs = find_inputs(paths, recursive=recursive)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
     stdin_text = _read_stdin() if STDIN in inputs else None
-    yield from _marked(_check_all(inputs, stdin_text, keep_manifests=keep_manifests))
+    checked = _check_all(
+        inputs, stdin_text, keep_manifests=keep_manifests, target=target, pool=pool
+    )
+    yield from _marked(checked)
+
+
+def _early_pool(paths: Sequence[str]) -> ProcessPoolExecutor | None:
+    """Worker processes started before listing ``paths``, when they will likely be needed."""
+    if usable_cores() < 2:
+        return None
+    if len(paths) < PARALLEL_THRESHOLD and not any(os.path.isdir(path) for path in paths):
+        return None
+    from pfctl.manifests.checks import warm_up
+
+    return start_pool(usable_cores(), warm_up)
 
 
 def _marked(outcomes: Iterator[FileOutcome]) -> Iterator[FileOutcome]:
@@ -130,12 +171,16 @@ class PendingLoad:
 
 
 def start_loading(
-    paths: Sequence[str], *, recursive: bool = False, keep_manifests: bool = True
+    paths: Sequence[str],
+    *,
+    recursive: bool = False,
+    keep_manifests: bool = True,
+    target: str = DEFAULT_TARGET,
 ) -> PendingLoad:
     """Start ``load_manifests(paths)``; unusable input raises ``InputError`` here already."""
     inputs = find_inputs(paths, recursive=recursive)
     stdin_text = _read_stdin() if STDIN in inputs else None
-    return PendingLoad(_check_all(inputs, stdin_text, keep_manifests=keep_manifests))
+    return PendingLoad(_check_all(inputs, stdin_text, keep_manifests=keep_manifests, target=target))
 
 
 def find_inputs(paths: Sequence[str], *, recursive: bool) -> list[str]:
@@ -183,68 +228,132 @@ def _read_stdin() -> str:
 
 
 def _check_all(
-    inputs: list[str], stdin_text: str | None, *, keep_manifests: bool
+    inputs: list[str],
+    stdin_text: str | None,
+    *,
+    keep_manifests: bool,
+    target: str,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[FileOutcome]:
-    """Outcomes in input order; worker processes, if any, start right away."""
+    """Outcomes in input order; worker processes, if any, start right away.
+
+    Loads that keep every manifest go through the manifest cache (``pfctl.manifests.cache``):
+    files whose name and bytes were checked before with the same code are not checked again.
+    """
     files = [path for path in inputs if path != STDIN]
-    batches = plan_batches(files, file_sizes(files), workers=usable_cores())
-    if len(batches) < 2:
-        return _check_here(inputs, files, stdin_text, keep_manifests=keep_manifests)
-    check = functools.partial(check_batch, keep_manifests=keep_manifests)
-    # A caller keeping every manifest keeps every result anyway: let the workers run ahead.
-    checked = run_in_pool(batches, check, all_ahead=keep_manifests, before_fork=warm_up)
-    return _in_input_order(inputs, checked, stdin_text)
+    cache = ManifestCache.open(files, target) if keep_manifests else None
+    if cache is None or not cache.entries:
+        checked = _check_files(files, keep_manifests=keep_manifests, target=target, pool=pool)
+        if cache is not None:
+            checked = cache.recording(checked, len(files))
+        return _in_input_order(inputs, checked, stdin_text, target)
+    found: dict[str, FileOutcome] = {}
+    for path in files:
+        outcome = _cached_outcome(cache, path)
+        if outcome is not None:
+            found[path] = outcome
+    missing = [path for path in files if path not in found]
+    if missing:
+        checked = _check_files(missing, keep_manifests=True, target=target)
+        found.update(zip(missing, checked, strict=True))
+        cache.save(found[path] for path in files)
+    return _in_input_order(inputs, (found[path] for path in files), stdin_text, target)
 
 
-def _in_input_order(
-    inputs: list[str], checked: Iterator[FileOutcome], stdin_text: str | None
-) -> Iterator[FileOutcome]:
-    for path in inputs:
-        yield _stdin_outcome(stdin_text) if path == STDIN else next(checked)
-
-
-def _check_here(
-    inputs: list[str], files: list[str], stdin_text: str | None, *, keep_manifests: bool
-) -> Iterator[FileOutcome]:
-    """Outcomes checked in this process, a batch of files at a time as they are asked for."""
-    checked = itertools.chain.from_iterable(
-        check_batch(files[start : start + SERIAL_BATCH], keep_manifests=keep_manifests)
-        for start in range(0, len(files), SERIAL_BATCH)
-    )
-    for path in inputs:
-        yield _stdin_outcome(stdin_text) if path == STDIN else next(checked)
-
-
-def check_batch(paths: list[str], *, keep_manifests: bool = True) -> list[FileOutcome]:
-    """Read and check consecutive files (the unit of work of the process pool)."""
-    with gc_paused():
-        return [check_file(path, keep_manifests=keep_manifests) for path in paths]
-
-
-def _stdin_outcome(stdin_text: str | None) -> FileOutcome:
-    data = (stdin_text or "").encode("latin-1")
-    stripped = data.lstrip()
-    as_json = stripped.startswith((b"{", b"["))
-    outcome = check_bytes(STDIN_NAME, data, as_json=as_json)
-    if as_json and outcome.problems and not outcome.documents:
-        return check_bytes(STDIN_NAME, data, as_json=False)  # a YAML flow mapping, maybe
+def _cached_outcome(cache: ManifestCache, path: str) -> FileOutcome | None:
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            return None
+        data = _read_bytes(path)
+    except OSError:
+        return None
+    digest = content_digest(path, data)
+    outcome = cache.get(digest)
+    if outcome is not None:
+        outcome.digest = digest
     return outcome
 
 
-def check_file(path: str, *, keep_manifests: bool = True) -> FileOutcome:
+def _check_files(
+    files: list[str],
+    *,
+    keep_manifests: bool,
+    target: str,
+    pool: ProcessPoolExecutor | None = None,
+) -> Iterator[FileOutcome]:
+    """Outcomes of ``files`` in order: from worker processes (``pool``'s when given) when
+    there is enough work."""
+    batches = plan_batches(files, file_sizes(files), workers=usable_cores())
+    if len(batches) < 2:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        return _check_here(files, keep_manifests=keep_manifests, target=target)
+    check = functools.partial(check_batch, keep_manifests=keep_manifests, target=target)
+    from pfctl.manifests.checks import warm_up
+
+    # A caller keeping every manifest keeps every result anyway: let the workers run ahead.
+    return run_in_pool(batches, check, all_ahead=keep_manifests, before_fork=warm_up, pool=pool)
+
+
+def _in_input_order(
+    inputs: list[str], checked: Iterator[FileOutcome], stdin_text: str | None, target: str
+) -> Iterator[FileOutcome]:
+    for path in inputs:
+        yield _stdin_outcome(stdin_text, target) if path == STDIN else next(checked)
+
+
+def _check_here(files: list[str], *, keep_manifests: bool, target: str) -> Iterator[FileOutcome]:
+    """Outcomes checked in this process, a batch of files at a time as they are asked for."""
+    return itertools.chain.from_iterable(
+        check_batch(
+            files[start : start + SERIAL_BATCH], keep_manifests=keep_manifests, target=target
+        )
+        for start in range(0, len(files), SERIAL_BATCH)
+    )
+
+
+def check_batch(
+    paths: list[str], *, keep_manifests: bool = True, target: str = DEFAULT_TARGET
+) -> list[FileOutcome]:
+    """Read and check consecutive files (the unit of work of the process pool)."""
+    with gc_paused():
+        return [check_file(path, keep_manifests=keep_manifests, target=target) for path in paths]
+
+
+def _stdin_outcome(stdin_text: str | None, target: str) -> FileOutcome:
+    data = (stdin_text or "").encode("latin-1")
+    stripped = data.lstrip()
+    as_json = stripped.startswith((b"{", b"["))
+    outcome = check_bytes(STDIN_NAME, data, as_json=as_json, target=target)
+    if as_json and outcome.problems and not outcome.documents:
+        # A YAML flow mapping, maybe.
+        return check_bytes(STDIN_NAME, data, as_json=False, target=target)
+    return outcome
+
+
+def check_file(
+    path: str, *, keep_manifests: bool = True, target: str = DEFAULT_TARGET
+) -> FileOutcome:
     """Read and check one file (the unit of work of the process pool)."""
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             return _file_problem(path, f"file is too large: {size} bytes (limit {_limit()})")
-        data = Path(path).read_bytes()
+        data = _read_bytes(path)
     except OSError as exc:
         return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
-    outcome = check_bytes(path, data, as_json=path.endswith(".json"))
+    outcome = check_bytes(path, data, as_json=path.endswith(".json"), target=target)
+    outcome.digest = content_digest(path, data)
     if not keep_manifests:
         for document in outcome.documents:
             document.manifest = None
     return outcome
+
+
+def _read_bytes(path: str) -> bytes:
+    # Not pathlib: it interns every part of every path it parses, a table that only grows.
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 def _limit() -> str:
@@ -255,8 +364,10 @@ def _file_problem(source: str, message: str, line: int = 1, column: int = 1) -> 
     return FileOutcome(source, problems=[Problem(source, line, column, "$", message)])
 
 
-def check_bytes(source: str, data: bytes, *, as_json: bool) -> FileOutcome:
-    """Check the bytes of one input named ``source``."""
+def check_bytes(
+    source: str, data: bytes, *, as_json: bool, target: str = DEFAULT_TARGET
+) -> FileOutcome:
+    """Check the bytes of one input named ``source`` for ``target``."""
     if len(data) > MAX_FILE_BYTES:
         return _file_problem(source, f"input is too large: more than {_limit()}")
     nul = data.find(b"\x00")
@@ -273,6 +384,10 @@ def check_bytes(source: str, data: bytes, *, as_json: bool) -> FileOutcome:
         return _file_problem(
             source, f"not valid UTF-8 text (byte 0x{byte:02x} at offset {exc.start})", line, column
         )
+    # Imported here: a load served from the manifest cache needs neither YAML nor the checks.
+    from pfctl.manifests.checks import check_document
+    from pfctl.manifests.parse import parse_json, parse_yaml
+
     documents, problems = (parse_json if as_json else parse_yaml)(source, text)
     outcome = FileOutcome(source, problems=problems)
     if not documents and not problems:
@@ -290,7 +405,7 @@ def check_bytes(source: str, data: bytes, *, as_json: bool) -> FileOutcome:
                 )
             )
             continue
-        outcome.documents.append(check_document(source, document))
+        outcome.documents.append(check_document(source, document, target=target))
     return outcome
 
 
