@@ -20,6 +20,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.help import examples
 from pfctl.errors import ExitCode, PfctlError, UsageError
 
 if TYPE_CHECKING:
@@ -69,8 +70,24 @@ OutputOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add ``diff`` and ``apply`` to the root application."""
-    app.command("diff")(diff)
-    app.command("apply")(apply)
+    app.command(
+        "diff",
+        epilog=examples(
+            "pfctl diff -f jobs/",
+            "pfctl diff -R -f . -o json",
+            "pfctl diff -f jobs/ --apply-set team-a --prune",
+        ),
+    )(diff)
+    app.command(
+        "apply",
+        epilog=examples(
+            "pfctl apply -f jobs/ --dry-run",
+            "pfctl apply -f jobs/",
+            "pfctl apply -f jobs/ --apply-set team-a --prune",
+            "pfctl apply -f train.yaml --wait --timeout 3600",
+            "cat job.yaml | pfctl apply -f -",
+        ),
+    )(apply)
 
 
 def diff(
@@ -89,14 +106,15 @@ def diff(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Show what apply would change. Exit 0: no changes, 1: changes, 2: error."""
-    from pfctl.apply_run import check_plan_options, plan_against_server
+    from pfctl.apply_run import check_plan_options, collection_deferred, plan_against_server
     from pfctl.plan import PlanOptions
 
     try:
         options = PlanOptions(apply_set=apply_set, prune=prune)
         check_plan_options(options)
-        desired = _load(filename, recursive)
-        with open_client(server, user, password, pf_config) as client:
+        with collection_deferred():
+            desired = _load(filename, recursive)
+        with open_client(server, user, password, pf_config) as client, collection_deferred():
             plan = plan_against_server(client, desired, options, confirm_creates=True)
     except PfctlError as error:
         # kubectl diff's convention: 1 means "changes", so every error is 2.
@@ -145,7 +163,7 @@ def apply(
 ) -> None:
     """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
     from pfctl.applier import ApplySettings, apply_plan
-    from pfctl.apply_run import check_plan_options, plan_against_server
+    from pfctl.apply_run import check_plan_options, collection_deferred, plan_against_server
     from pfctl.plan import PlanOptions
 
     options = PlanOptions(
@@ -156,11 +174,13 @@ def apply(
         raise UsageError("--parallelism must be at least 1")
     if timeout is not None and timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    desired = _load(filename, recursive)
+    with collection_deferred():
+        desired = _load(filename, recursive)
     with open_client(server, user, password, pf_config) as client:
-        plan = plan_against_server(
-            client, desired, options, confirm_creates=dry_run, parallelism=parallelism
-        )
+        with collection_deferred():
+            plan = plan_against_server(
+                client, desired, options, confirm_creates=dry_run, parallelism=parallelism
+            )
         if dry_run:
             _print_plan(plan, output, show_secrets=False)
             raise typer.Exit(int(ExitCode.FAILURE if plan.refused else ExitCode.OK))

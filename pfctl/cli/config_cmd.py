@@ -7,14 +7,20 @@ from typing import Annotated
 import typer
 
 from pfctl.cli.connection import PasswordOption, PfConfigOption, ServerOption, UserOption
+from pfctl.cli.help import examples
 from pfctl.cli.output import OUTPUT_HELP, OutputFormat, render_data, render_table
 
 config_app = typer.Typer(
-    name="config", help="Show the connection settings in force.", no_args_is_help=True
+    name="config",
+    help="Show the connection settings in force.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
-@config_app.command("view")
+@config_app.command(
+    "view", epilog=examples("pfctl config view", "pfctl config view --server http://pf:8999")
+)
 def view(
     output: Annotated[
         OutputFormat | None,

@@ -16,6 +16,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.help import examples
 from pfctl.cli.output import OUTPUT_HELP, OutputFormat, parse_key_values, resolve_format
 from pfctl.errors import ExitCode, UsageError
 
@@ -23,6 +24,7 @@ job_app = typer.Typer(
     name="job",
     help="Create, show, list, update, stop, delete, wait for and read the logs of jobs.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 OutputOption = Annotated[
@@ -58,7 +60,13 @@ class JobType(str, Enum):
     WORKFLOW = "workflow"
 
 
-@job_app.command()
+@job_app.command(
+    epilog=examples(
+        "pfctl job create single job.yaml",
+        "pfctl job create distributed train.json",
+        "cat job.yaml | pfctl job create single -",
+    )
+)
 def create(
     *,
     job_type: Annotated[
@@ -93,7 +101,13 @@ def create(
     typer.echo(f"job create success, id[{job_id}]")
 
 
-@job_app.command()
+@job_app.command(
+    epilog=examples(
+        "pfctl job show job-1234",
+        "pfctl job show job-1234 -o json",
+        "pfctl job show job-1234 -fl id,status,priority",
+    )
+)
 def show(
     *,
     job_id: JobIdArgument,
@@ -113,7 +127,14 @@ def show(
     typer.echo(render_job(job, resolve_format(output), fields=fields))
 
 
-@job_app.command("list")
+@job_app.command(
+    "list",
+    epilog=examples(
+        "pfctl job list",
+        "pfctl job list -s running -l team=a -o wide",
+        "pfctl job list -m 100 -o json",
+    ),
+)
 def list_jobs(
     *,
     status: Annotated[
@@ -178,7 +199,12 @@ def list_jobs(
     typer.echo(text)
 
 
-@job_app.command()
+@job_app.command(
+    epilog=examples(
+        "pfctl job update job-1234 -p high",
+        "pfctl job update job-1234 -l team=b,old= -a note=retry",
+    )
+)
 def update(
     *,
     job_id: JobIdArgument,
@@ -207,7 +233,7 @@ def update(
     typer.echo(f"job[{job_id}] update success")
 
 
-@job_app.command()
+@job_app.command(epilog=examples("pfctl job stop job-1234"))
 def stop(
     *,
     job_id: UnfinishedJobIdArgument,
@@ -222,7 +248,7 @@ def stop(
     typer.echo(f"job[{job_id}] stop success")
 
 
-@job_app.command()
+@job_app.command(epilog=examples("pfctl job delete job-1234"))
 def delete(
     *,
     job_id: FinishedJobIdArgument,
@@ -237,7 +263,9 @@ def delete(
     typer.echo(f"job[{job_id}] delete success")
 
 
-@job_app.command()
+@job_app.command(
+    epilog=examples("pfctl job wait job-1234", "pfctl job wait job-1 job-2 --timeout 600")
+)
 def wait(
     *,
     job_ids: Annotated[
@@ -278,7 +306,7 @@ def wait(
         raise typer.Exit(int(ExitCode.FAILURE))
 
 
-@job_app.command()
+@job_app.command(epilog=examples("pfctl job logs job-1234", "pfctl job logs job-1234 -f"))
 def logs(
     *,
     job_id: JobIdArgument,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from pfctl.cli.help import examples
 from pfctl.errors import InputError, UsageError
 
 
@@ -50,4 +51,11 @@ def schema(
 
 def register(app: typer.Typer) -> None:
     """Add ``pfctl schema`` to the root application."""
-    app.command("schema")(schema)
+    app.command(
+        "schema",
+        epilog=examples(
+            "pfctl schema",
+            "pfctl schema manifest > manifest.schema.json",
+            "pfctl schema --out .schemas/",
+        ),
+    )(schema)

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import typer
 
+from pfctl.cli.help import examples
+
 server_app = typer.Typer(
     name="server",
     help="Run the local PaddleFlow-compatible job server.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 HOST_OPTION = typer.Option("127.0.0.1", "--host", help="Address to listen on.")
@@ -37,7 +40,9 @@ def _data_dir(value: Path | None) -> Path:
     return (value or default_data_dir()).expanduser().resolve()
 
 
-@server_app.command("run")
+@server_app.command(
+    "run", epilog=examples("pfctl server run", "pfctl server run --port 0 --no-executor")
+)
 def run(
     host: str = HOST_OPTION,
     port: int = PORT_OPTION,
@@ -60,7 +65,10 @@ def run(
     )
 
 
-@server_app.command("start")
+@server_app.command(
+    "start",
+    epilog=examples("pfctl server start", "pfctl server start --port 9000 --data-dir ./pf-data"),
+)
 def start(
     host: str = HOST_OPTION,
     port: int = PORT_OPTION,

@@ -87,6 +87,9 @@ def _command_section(context: typer.Context) -> list[str]:
             _row(_option_names(param), _type(param, context), _default(param), _option_help(param))
             for param in options
         ]
+    examples = [line.strip() for line in (command.epilog or "").splitlines()[2:] if line.strip()]
+    if examples:
+        lines += ["", "Examples:", "", "```console", *(f"$ {line}" for line in examples), "```"]
     if hasattr(command, "list_commands"):
         names = command.list_commands(context)
         paths = [f"{context.command_path} {name}" for name in names]
