@@ -16,6 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 
+# Every process measured runs as an installed Python program does, from compiled bytecode
+# (pip compiles it at install): an environment that forbids writing bytecode would make each
+# run compile its modules again, pfctl's and the baselines' alike.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 _HEADER = """# Benchmarks
 
 Every figure below comes from a script in `bench/` (see bench/README.md), run on the machine

@@ -83,6 +83,7 @@ def desired_jobs(manifests: Sequence[Manifest]) -> list[DesiredJob]:
             body=manifest.body,
             stopped=manifest.stopped,
             location=SourceLocation(manifest.source, manifest.line, manifest.column),
+            record=manifest.record,
         )
         for manifest in manifests
     ]

@@ -12,6 +12,7 @@ import pytest
 from pfctl.manifests import LoadResult, load_manifests
 from pfctl.manifests.cache import KEEP_FILES, ManifestCache
 from pfctl.manifests.loader import PARALLEL_THRESHOLD
+from pfctl.plan_diff import plain_record_text
 
 SINGLE = "type: single\nid: {id}\nimage: busybox\ncommand: echo {id}\nlabels: {{team: a}}\n"
 FILES = {
@@ -69,6 +70,11 @@ def test_a_warm_load_finds_exactly_what_a_cold_one_found(
 
     assert comparable(cold) == comparable(reference)
     assert comparable(warm) == comparable(reference)
+    # Each manifest carries the last-applied record its apply writes, cached along with it.
+    assert [m.record for m in warm.manifests] == [
+        plain_record_text(m.type, m.body) for m in reference.manifests
+    ]
+    assert all(m.record for m in warm.manifests)
     # The duplicate id is found across files whether or not they came from the cache.
     assert any("duplicate id `job-a`" in p.message for p in warm.problems)
     entries = json.loads(written.read_text())["entries"]

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import pfctl
 from pfctl.cache_dir import default_cache_dir, manifest_cache_disabled
-from pfctl.manifests.model import DocumentSummary, Manifest, Problem
+from pfctl.manifests.model import DocumentOutcome, DocumentSummary, Manifest, Problem
 
 if TYPE_CHECKING:
     from pfctl.manifests.loader import FileOutcome
 
-FORMAT = 1
+FORMAT = 2
 #: Cache files kept (one per command line); the least recently written go first.
 KEEP_FILES = 64
 #: Larger file lists are not cached: the cache file would cost more than it saves.
@@ -191,7 +191,7 @@ def _encode_file(outcome: FileOutcome) -> list[Any]:
                 [_encode_problem(problem) for problem in document.problems],
                 None
                 if manifest is None
-                else [manifest.type, manifest.id, manifest.stopped, manifest.body],
+                else [manifest.type, manifest.id, manifest.stopped, manifest.body, manifest.record],
                 list(document.id_location),
             ]
         )
@@ -199,7 +199,6 @@ def _encode_file(outcome: FileOutcome) -> list[Any]:
 
 
 def _decode_file(item: list[Any]) -> FileOutcome:
-    from pfctl.manifests.checks import DocumentOutcome
     from pfctl.manifests.loader import FileOutcome
 
     source, problems, encoded_documents = item
@@ -209,11 +208,11 @@ def _decode_file(item: list[Any]) -> FileOutcome:
         summary = DocumentSummary(source, index, line, column, kind, job_id, bool(valid))
         manifest = None
         if manifest_item is not None:
-            manifest_type, manifest_id, stopped, body = manifest_item
-            if not isinstance(body, dict):
-                raise TypeError("a manifest body must be an object")
+            manifest_type, manifest_id, stopped, body, record = manifest_item
+            if not isinstance(body, dict) or not isinstance(record, (str, type(None))):
+                raise TypeError("a manifest body must be an object, its record text or null")
             manifest = Manifest(
-                source, index, line, column, manifest_type, manifest_id, bool(stopped), body
+                source, index, line, column, manifest_type, manifest_id, bool(stopped), body, record
             )
         line_of_id, column_of_id = id_location
         documents.append(

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pfctl import jobrules, schemas, workflow_subset
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
-from pfctl.manifests.model import TARGETS, DocumentSummary, Manifest, Problem
+from pfctl.manifests.model import TARGETS, DocumentOutcome, DocumentSummary, Manifest, Problem
 from pfctl.manifests.parse import ParsedDocument
 from pfctl.manifests.paths import Path, format_path
 
@@ -34,16 +33,6 @@ _OPAQUE_KEYS = frozenset({"env", "labels", "annotations", "scalarResources", "ex
 _MEMBER_ONLY_KEYS = frozenset(
     {"flavour", "limitFlavour", "fs", "extraFS", "image", "env", "command", "args", "port"}
 )
-
-
-@dataclass
-class DocumentOutcome:
-    """What checking one document found."""
-
-    summary: DocumentSummary
-    problems: list[Problem] = field(default_factory=list)
-    manifest: Manifest | None = None
-    id_location: tuple[int, int] = (1, 1)
 
 
 def strip_unset(value: Any) -> Any:

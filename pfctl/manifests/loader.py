@@ -7,6 +7,7 @@ are spread over worker processes in batches (``pfctl.manifests.batches``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import os
@@ -27,12 +28,18 @@ from pfctl.manifests.batches import (
     usable_cores,
 )
 from pfctl.manifests.cache import ManifestCache, content_digest
-from pfctl.manifests.model import DEFAULT_TARGET, DocumentSummary, LoadResult, Problem
+from pfctl.manifests.model import (
+    DEFAULT_TARGET,
+    DocumentOutcome,
+    DocumentSummary,
+    LoadResult,
+    Manifest,
+    Problem,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from pfctl.manifests.checks import DocumentOutcome
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -344,10 +351,20 @@ def check_file(
         return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
     outcome = check_bytes(path, data, as_json=path.endswith(".json"), target=target)
     outcome.digest = content_digest(path, data)
-    if not keep_manifests:
-        for document in outcome.documents:
+    for document in outcome.documents:
+        if not keep_manifests:
             document.manifest = None
+        elif document.manifest is not None:
+            document.manifest = _with_record(document.manifest)
     return outcome
+
+
+def _with_record(manifest: Manifest) -> Manifest:
+    """``manifest`` with the last-applied record its apply writes, computed here (in a worker
+    process when there are many files) rather than by the planner."""
+    from pfctl.plan_diff import plain_record_text
+
+    return dataclasses.replace(manifest, record=plain_record_text(manifest.type, manifest.body))
 
 
 def _read_bytes(path: str) -> bytes:

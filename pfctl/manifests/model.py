@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_TARGET", "TARGETS", "DocumentSummary", "LoadResult", "Manifest", "Problem"]
+__all__ = [
+    "DEFAULT_TARGET",
+    "TARGETS",
+    "DocumentOutcome",
+    "DocumentSummary",
+    "LoadResult",
+    "Manifest",
+    "Problem",
+]
 
 #: What manifests are checked against: ``paddleflow`` (PaddleFlow's API server; what only the
 #: local pfctl server refuses is a warning) or ``local`` (the local pfctl server; those are
@@ -50,6 +58,9 @@ class Manifest:
     stopped: bool
     body: dict[str, Any]
     """The JobSpec fields with unset values removed (no ``type``/``stopped``; includes ``id``)."""
+    record: str | None = field(default=None, compare=False)
+    """The ``pfctl/last-applied`` text applying it writes, when computed by the loader
+    (``pfctl.plan_diff.plain_record_text``); lets the planner prove a job unchanged cheaply."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,16 @@ class DocumentSummary:
     type: str | None
     id: str | None
     valid: bool
+
+
+@dataclass
+class DocumentOutcome:
+    """What checking one document found."""
+
+    summary: DocumentSummary
+    problems: list[Problem] = field(default_factory=list)
+    manifest: Manifest | None = None
+    id_location: tuple[int, int] = (1, 1)
 
 
 @dataclass
