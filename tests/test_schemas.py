@@ -283,3 +283,18 @@ def test_workflow_members_are_member_specs_with_nothing_required() -> None:
         "'replicas' is a required property",
         "'role' is a required property",
     ]
+
+
+def test_schema_out_into_a_closed_pipe_is_no_write_error(tmp_path: Path) -> None:
+    """`pfctl schema --out DIR | head -1`: the files are written, the closed pipe is not an
+    error about DIR."""
+    import subprocess
+    import sys
+
+    command = f"{sys.executable} -m pfctl schema --out {tmp_path} | head -c 1"
+    completed = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], check=False, capture_output=True, text=True
+    )
+    assert "cannot write" not in completed.stderr and "Traceback" not in completed.stderr
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == sorted(f"{name}.schema.json" for name in schemas.SCHEMA_NAMES)

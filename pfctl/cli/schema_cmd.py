@@ -36,6 +36,7 @@ def schema(
         else:
             typer.echo(json.dumps(load_schema(name), indent=2, ensure_ascii=False))
         return
+    written = []
     try:
         out.mkdir(parents=True, exist_ok=True)
         for known in names:
@@ -44,9 +45,12 @@ def schema(
                 json.dumps(load_schema(known), indent=2, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
-            typer.echo(str(target))
+            written.append(target)
     except OSError as exc:
         raise InputError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    # Listed once all are written: a reader closing stdout early stops none of the writes.
+    for target in written:
+        typer.echo(str(target))
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +115,8 @@ class ManifestCache:
         if entries == self.entries:
             return
         document = {"format": FORMAT, "fingerprint": self.fingerprint, "entries": entries}
+        import tempfile  # only when writing
+
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")

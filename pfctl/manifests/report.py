@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import quoteattr
 
 from pfctl.manifests.model import DocumentSummary, LoadResult, Problem
 
@@ -118,6 +117,8 @@ def render_json(result: LoadResult, *, quiet: bool = False) -> Report:
 
 def render_junit(result: LoadResult, *, quiet: bool = False) -> Report:
     """JUnit XML: one test case per document, failed by its errors."""
+    from xml.sax.saxutils import quoteattr  # imports urllib and email: only for this report
+
     errors_by_document: dict[tuple[str, int], list[Problem]] = {}
     documents = result.documents
     starts: dict[str, list[tuple[int, int, int]]] = {}
