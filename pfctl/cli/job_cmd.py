@@ -306,13 +306,37 @@ def wait(
         raise typer.Exit(int(ExitCode.FAILURE))
 
 
-@job_app.command(epilog=examples("pfctl job logs job-1234", "pfctl job logs job-1234 -f"))
+@job_app.command(
+    epilog=examples(
+        "pfctl job logs job-1234",
+        "pfctl job logs job-1234 -f",
+        "pfctl job logs job-1234 --role worker",
+        "pfctl job logs job-1234 --role pserver --index 0 -f",
+        "pfctl job logs job-1234 --index 1 -o json",
+    )
+)
 def logs(
     *,
     job_id: JobIdArgument,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
     ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Only the replicas of this role (a distributed job's member role, e.g. worker, "
+            "pserver; a workflow node's name).",
+        ),
+    ] = None,
+    index: Annotated[
+        int | None,
+        typer.Option(
+            "--index",
+            min=0,
+            help="Only the replicas with this index (0-based, within their role).",
+        ),
+    ] = None,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 2.0,
     output: OutputOption = None,
     server: ServerOption = None,
@@ -320,20 +344,30 @@ def logs(
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
 ) -> None:
-    """Print a job's logs (with -f, until the job reaches a final status)."""
+    """Print a job's logs (with -f, until the job reaches a final status).
+
+    --role and --index pick replicas; if they match none of the job's tasks, the command
+    exits 1. A server whose tasks carry no role or index (PaddleFlow on Kubernetes) cannot be
+    filtered: every task is shown, after a warning.
+    """
     from pfctl.cli.job_views import LogSections
     from pfctl.cli.output import render_data
-    from pfctl.client.logs import read_job_logs
+    from pfctl.client.logs import TaskFilter, fetch_job_logs, read_job_logs
 
     chosen = output or OutputFormat.TABLE
     sections = LogSections()
+    task_filter = TaskFilter(role=role, index=index)
 
     def print_text(task: str, text: str) -> None:
         typer.echo(sections.render(task, text), nl=False)
 
+    def warn(message: str) -> None:
+        typer.echo(f"warning: {message}", err=True)
+
     with open_client(server, user, password, pf_config) as client:
         if chosen in (OutputFormat.JSON, OutputFormat.YAML):
-            typer.echo(render_data(client.job_logs(job_id), chosen))
+            answer = fetch_job_logs(client, job_id, task_filter=task_filter, on_warning=warn)
+            typer.echo(render_data(answer, chosen))
             return
         read_job_logs(
             client,
@@ -342,6 +376,8 @@ def logs(
             follow=follow,
             poll_interval=interval,
             on_tasks=sections.start,
+            task_filter=task_filter,
+            on_warning=warn,
         )
 
 

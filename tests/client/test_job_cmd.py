@@ -330,3 +330,87 @@ def test_subprocess_exit_code_and_light_help(pf_server: Any) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert imported.stdout.strip() == ""
+
+
+def replica_job(command_of: dict[str, str], replicas: int) -> dict[str, Any]:
+    """A paddle PS job: each role's replicas run ``command_of[role]`` (``$PADDLE_TRAINER_ID`` is
+    the replica's index)."""
+    members = [
+        {
+            "role": role,
+            "replicas": replicas,
+            "flavour": {"name": "flavour1"},
+            "image": "paddle:2.0",
+            "command": command,
+        }
+        for role, command in command_of.items()
+    ]
+    return {
+        "id": unique_id("roles"),
+        "framework": "paddle",
+        "schedulingPolicy": {"queue": "default-queue"},
+        "members": members,
+    }
+
+
+def test_logs_of_some_replicas(pfctl: Any, tmp_path: Path) -> None:
+    ticks = "echo {0}-$PADDLE_TRAINER_ID; sleep 0.5; echo {0}-$PADDLE_TRAINER_ID-done"
+    document = replica_job({"pserver": ticks.format("ps"), "worker": ticks.format("wk")}, 3)
+    job_id = create(pfctl, tmp_path, document, "distributed")
+
+    followed = pfctl(
+        "job", "logs", job_id, "--role", "worker", "--index", "1", "-f", "--interval", "0.2"
+    )
+    assert followed.code == 0, followed.err
+    assert (followed.out, followed.err) == ("wk-1\nwk-1-done\n", "")
+    waited = pfctl("job", "wait", job_id, "--timeout", "120", "--interval", "0.2")
+    assert waited.code == 0, waited.err
+
+    workers = pfctl("job", "logs", job_id, "--role", "worker")
+    assert (workers.code, workers.err) == (0, "")
+    assert workers.out == "".join(
+        f"==> worker-{index} <==\nwk-{index}\nwk-{index}-done\n" for index in range(3)
+    )
+    second = pfctl("job", "logs", job_id, "--index", "1")
+    assert second.out == ("==> pserver-1 <==\nps-1\nps-1-done\n==> worker-1 <==\nwk-1\nwk-1-done\n")
+    one = pfctl("job", "logs", job_id, "--role", "pserver", "--index", "2")
+    assert (one.code, one.out) == (0, "ps-2\nps-2-done\n")
+    as_json = json.loads(pfctl("job", "logs", job_id, "--role", "pserver", "-o", "json").out)
+    assert [task["name"] for task in as_json["taskList"]] == ["pserver-0", "pserver-1", "pserver-2"]
+    assert {task["role"] for task in as_json["taskList"]} == {"pserver"}
+    as_yaml = yaml.safe_load(pfctl("job", "logs", job_id, "--index", "0", "-o", "yaml").out)
+    assert [task["name"] for task in as_yaml["taskList"]] == ["pserver-0", "worker-0"]
+
+    every = [f"{role}-{index}" for role in ("pserver", "worker") for index in range(3)]
+    for args in (("--role", "chief"), ("--role", "worker", "--index", "3"), ("--index", "7")):
+        for extra in ((), ("-f",), ("-o", "json")):
+            nothing = pfctl("job", "logs", job_id, *args, *extra)
+            assert (nothing.code, nothing.out) == (1, ""), (args, extra)
+            assert nothing.err == (
+                f"error: no task of job {job_id} matches {' '.join(args)}; "
+                f"its tasks: {', '.join(every)}\n"
+            )
+    negative = pfctl("job", "logs", job_id, "--index", "-1")
+    assert negative.code == 2 and "--index" in negative.err
+
+
+def test_logs_filter_against_tasks_without_role_or_index(
+    pfctl: Any, scripted_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PaddleFlow on Kubernetes: tasks named by pod only, role/index parameters ignored."""
+    pods = {
+        "taskList": [
+            {"taskID": f"job-k8s-worker-{index}", "logInfo": {"logContent": f"w{index}\n"}}
+            for index in range(2)
+        ]
+    }
+    url, received = scripted_server([(200, pods), (200, pods)])
+    monkeypatch.setenv("PFCTL_SERVER", url)
+    shown = pfctl("job", "logs", "job-k8s", "--role", "worker", "--index", "1")
+    assert shown.code == 0
+    assert shown.out == "==> job-k8s-worker-0 <==\nw0\n==> job-k8s-worker-1 <==\nw1\n"
+    assert shown.err.count("warning: ") == 1 and "showing all tasks" in shown.err
+    assert "role=worker" in received[-1] and "index=1" in received[-1]
+    as_json = pfctl("job", "logs", "job-k8s", "--role", "worker", "-o", "json")
+    assert json.loads(as_json.out)["taskList"] == pods["taskList"]
+    assert as_json.err.startswith("warning: ")
