@@ -18,10 +18,11 @@ from pfctl.server.endpoint import json_bytes
 from pfctl.server.joblist import JobElementCache, encode_element
 from pfctl.server.jobview import job_view
 from pfctl.server.paging import MarkerCodec
-from pfctl.server.storage import JobFilter, NewJob, Store
+from pfctl.server.storage import JobFilter, Store
 from tests.conftest import ServerHandle, launch_pf_server
 from tests.server.conftest import NO_EXECUTOR, Api, login
 from tests.server.test_jobs import WORKFLOW, create, unique_id
+from tests.server.test_list import _stored_job
 
 MANAGED = {"pfctl/managed-by": "pfctl"}
 
@@ -209,31 +210,10 @@ def test_show_job_bytes_are_unchanged(api, store):
 # -- the cache itself, in this process -----------------------------------------------------------
 
 
-def _new_job(job_id: str, labels: dict[str, str]) -> NewJob:
-    member = {
-        "role": "worker",
-        "replicas": 1,
-        "image": "busybox",
-        "flavour": {"name": "flavour1", "cpu": "1", "mem": "1Gi"},
-    }
-    return NewJob(
-        id=job_id,
-        name="cached",
-        type="single",
-        framework="standalone",
-        user_name="root",
-        queue="default-queue",
-        priority="NORMAL",
-        labels=labels,
-        annotations={},
-        spec={"image": "busybox", "members": [member]},
-    )
-
-
 @pytest.fixture
 def local_store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "data")
-    opened.create_jobs([_new_job(f"job-{n}", {"n": str(n)}) for n in range(20)])
+    opened.create_jobs([_stored_job(f"job-{n}", labels={"n": str(n)}) for n in range(20)])
     yield opened
     opened.close()
 
