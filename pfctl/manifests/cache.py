@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,21 +44,34 @@ def content_digest(source: str, data: bytes) -> str:
     return hasher.hexdigest()
 
 
-def _code_fingerprint() -> str:
-    """Changes whenever pfctl's code or schemas change (an upgrade, an edit)."""
-    from pfctl.schemas import schema_dir
+#: The libraries whose behaviour shows in a check's outcome (parsing, schema messages).
+_CHECKING_LIBRARIES = ("yaml", "jsonschema", "referencing")
 
-    hasher = hashlib.blake2b(pfctl.__version__.encode(), digest_size=16)
+
+def _code_fingerprint() -> str:
+    """Changes whenever the code or schemas behind a check change: pfctl's files (an upgrade,
+    an edit), the Python version, or an upgrade of the libraries that parse and validate."""
+    from importlib.util import find_spec
+
+    hasher = hashlib.blake2b(f"{pfctl.__version__}\0{sys.version}".encode(), digest_size=16)
+
+    def add(path: str) -> None:
+        stat = os.stat(path)
+        hasher.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+
     package = Path(pfctl.__file__).parent
-    for root in (package, Path(str(schema_dir()))):
+    # Installed, the schemas are package data (pfctl/schemas); in a checkout, beside the package
+    # (what pfctl.schemas.schema_dir falls back to).
+    for root in (package, package.parent / "schemas"):
         for directory, dirs, names in os.walk(root):
             dirs[:] = sorted(name for name in dirs if name != "__pycache__")
             for name in sorted(names):
                 if name.endswith((".py", ".json")):
-                    stat = os.stat(os.path.join(directory, name))
-                    hasher.update(
-                        f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode()
-                    )
+                    add(os.path.join(directory, name))
+    for library in _CHECKING_LIBRARIES:
+        spec = find_spec(library)  # finds the package without importing it
+        if spec is not None and spec.origin:
+            add(spec.origin)
     return hasher.hexdigest()
 
 
