@@ -310,6 +310,7 @@ def wait(
     epilog=examples(
         "pfctl job logs job-1234",
         "pfctl job logs job-1234 -f",
+        "pfctl job logs job-1234 --tail 20 -f",
         "pfctl job logs job-1234 --role worker",
         "pfctl job logs job-1234 --role pserver --index 0 -f",
         "pfctl job logs job-1234 --index 1 -o json",
@@ -335,6 +336,16 @@ def logs(
             "--index",
             min=0,
             help="Only the replicas with this index (0-based, within their role).",
+        ),
+    ] = None,
+    tail: Annotated[
+        int | None,
+        typer.Option(
+            "--tail",
+            min=0,
+            metavar="N",
+            help="Only the last N lines of each task (without it: the first 1000 lines).",
+            show_default=False,
         ),
     ] = None,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 2.0,
@@ -366,7 +377,9 @@ def logs(
 
     with open_client(server, user, password, pf_config) as client:
         if chosen in (OutputFormat.JSON, OutputFormat.YAML):
-            answer = fetch_job_logs(client, job_id, task_filter=task_filter, on_warning=warn)
+            answer = fetch_job_logs(
+                client, job_id, task_filter=task_filter, on_warning=warn, tail=tail
+            )
             typer.echo(render_data(answer, chosen))
             return
         read_job_logs(
@@ -378,6 +391,7 @@ def logs(
             on_tasks=sections.start,
             task_filter=task_filter,
             on_warning=warn,
+            tail=tail,
         )
 
 

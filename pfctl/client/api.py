@@ -241,12 +241,25 @@ class PaddleFlowClient:
         """Delete a job in a final status (``DELETE /job/{id}``)."""
         self._call("DELETE", _job_path(job_id), policy=RetryPolicy.UNSENT_ONLY)
 
-    def job_logs(self, job_id: str, **query: Any) -> dict[str, Any]:
-        """A job's logs from ``GET /log/job``; ``query`` holds the route's other parameters
-        (``readFromTail``, ``lineLimit``, ``sizeLimit``, ...) under their wire names."""
+    def job_logs(
+        self,
+        job_id: str,
+        *,
+        cluster_name: str,
+        line_limit: int,
+        **query: Any,
+    ) -> dict[str, Any]:
+        """A job's logs from ``GET /log/job``.
+
+        PaddleFlow refuses the request without ``cluster_name``, the ``clusterName`` of the
+        job's queue (``get_queue(job["schedulingPolicy"]["queue"])``), or ``line_limit``, the
+        most lines per task (``pfctl.client.logs.DEFAULT_LINE_LIMIT`` is the SDK's 1000).
+        ``query`` holds the route's other parameters under their wire names (``readFromTail``,
+        ``sizeLimit``; pfctl's server also takes ``role``, ``index``, ``node``, ``offset``)."""
         if not job_id:
             raise UsageError("the job id must not be empty")
-        return self._object(self._call("GET", "/log/job", params={"jobID": job_id, **query}))
+        params = {"jobID": job_id, "clusterName": cluster_name, "lineLimit": line_limit, **query}
+        return self._object(self._call("GET", "/log/job", params=params))
 
     # --- queues and flavours --------------------------------------------------------------
 

@@ -5,6 +5,9 @@ PaddleFlow answers with one entry per task (replica or workflow node) in ``taskL
 ``node`` and ``offset`` to read on from there; following uses them when present, and otherwise
 re-reads the log and prints what was added.
 
+Every request carries what PaddleFlow's route requires (``pkg/apiserver/router/v1/log.go``):
+``lineLimit`` and ``clusterName``, the cluster of the job's queue, looked up once per read.
+
 A :class:`TaskFilter` picks replicas by ``role`` and ``index``. Both are sent as query
 parameters on every request (pfctl's server filters on them; PaddleFlow ignores them) and
 checked again on each task's ``role``/``index`` fields, so the result does not depend on the
@@ -24,6 +27,8 @@ from pfctl.errors import ExitCode, PfctlError, UsageError
 
 #: An offset past any log's end: the answer lists the tasks without reading their content.
 _END = 2**62
+#: Lines per task and request unless asked otherwise (the PaddleFlow SDK's DEFAULT_LINE_LIMIT).
+DEFAULT_LINE_LIMIT = 1000
 
 UNFILTERED_WARNING = (
     "the server does not say which role and index each task is (PaddleFlow on Kubernetes lists "
@@ -34,9 +39,44 @@ UNFILTERED_WARNING = (
 class LogSource(Protocol):
     """What reading logs needs from a client (see ``PaddleFlowClient``)."""
 
-    def job_logs(self, job_id: str, **query: Any) -> dict[str, Any]: ...
+    def job_logs(
+        self, job_id: str, *, cluster_name: str, line_limit: int, **query: Any
+    ) -> dict[str, Any]: ...
 
     def get_job(self, job_id: str) -> dict[str, Any]: ...
+
+    def get_queue(self, name: str) -> dict[str, Any]: ...
+
+
+def job_cluster_name(client: LogSource, job: Mapping[str, Any]) -> str:
+    """The ``clusterName`` of ``job``'s queue: PaddleFlow answers a log request only when its
+    ``clusterName`` equals it. ``""`` for a job that names no queue."""
+    queue = str((job.get("schedulingPolicy") or {}).get("queue") or "")
+    return str(client.get_queue(queue).get("clusterName") or "") if queue else ""
+
+
+@dataclass(frozen=True)
+class JobLogReader:
+    """The log requests of one job, each with the job's cluster and a line limit."""
+
+    client: LogSource
+    job_id: str
+    cluster_name: str
+    line_limit: int = DEFAULT_LINE_LIMIT
+
+    @classmethod
+    def for_job(cls, client: LogSource, job_id: str, job: Mapping[str, Any]) -> JobLogReader:
+        """A reader of job ``job_id``, whose object (as ``get_job`` returns it) is ``job``."""
+        return cls(client, job_id, job_cluster_name(client, job))
+
+    def read(self, *, line_limit: int | None = None, **query: Any) -> dict[str, Any]:
+        """One ``GET /log/job`` answer; ``query`` holds the other parameters (wire names)."""
+        return self.client.job_logs(
+            self.job_id,
+            cluster_name=self.cluster_name,
+            line_limit=self.line_limit if line_limit is None else line_limit,
+            **query,
+        )
 
 
 class NoMatchingTaskError(PfctlError):
@@ -139,20 +179,30 @@ def task_name(task: Mapping[str, Any]) -> str:
     return str(task.get("name") or task.get("taskID") or "")
 
 
+def _check_tail(tail: int | None) -> None:
+    if tail is not None and tail < 0:
+        raise UsageError(f"--tail must be 0 or more, not {tail}")
+
+
+def _window(tail: int | None) -> dict[str, Any]:
+    """The query of a first read: the head window, or the last ``tail`` lines."""
+    return {} if tail is None else {"readFromTail": "true", "line_limit": tail}
+
+
 def _first_answer(
-    client: LogSource, job_id: str, picker: _TaskPicker
+    reader: JobLogReader, picker: _TaskPicker, tail: int | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The first answer and its picked tasks; raises when a filter left none of a job that has
     tasks (a job with no task yet is not an error: its logs may come)."""
-    answer = client.job_logs(job_id, **picker.task_filter.query())
+    answer = reader.read(**_window(tail), **picker.task_filter.query())
     tasks = picker.pick(answer)
     if tasks or picker.task_filter.selects_all:
         return answer, tasks
-    listing = client.job_logs(job_id, offset=_END)
+    listing = reader.read(offset=_END)
     names = [task_name(task) for task in listing.get("taskList") or []]
     if names:
         raise NoMatchingTaskError(
-            f"no task of job {job_id} matches {picker.task_filter.describe()}; "
+            f"no task of job {reader.job_id} matches {picker.task_filter.describe()}; "
             f"its tasks: {', '.join(names)}"
         )
     return answer, tasks
@@ -164,12 +214,16 @@ def fetch_job_logs(
     *,
     task_filter: TaskFilter | None = None,
     on_warning: Callable[[str], None] | None = None,
+    tail: int | None = None,
 ) -> dict[str, Any]:
     """The ``GET /log/job`` answer, its ``taskList`` narrowed to the tasks ``task_filter`` picks
     (unchanged without a filter). ``on_warning`` receives a message if the server's tasks say
-    no role or index; raises :class:`NoMatchingTaskError` if the filter matches no task."""
+    no role or index; raises :class:`NoMatchingTaskError` if the filter matches no task.
+    ``tail``: only the last ``tail`` lines of each task (else the first 1000)."""
+    _check_tail(tail)
+    reader = JobLogReader.for_job(client, job_id, client.get_job(job_id))
     picker = _TaskPicker(task_filter or TaskFilter(), on_warning)
-    answer, tasks = _first_answer(client, job_id, picker)
+    answer, tasks = _first_answer(reader, picker, tail)
     if picker.task_filter.selects_all:
         return answer
     return {**answer, "taskList": tasks}
@@ -186,6 +240,7 @@ def read_job_logs(
     sleep: Callable[[float], None] = time.sleep,
     task_filter: TaskFilter | None = None,
     on_warning: Callable[[str], None] | None = None,
+    tail: int | None = None,
 ) -> None:
     """Pass each task's log text to ``on_text(task_name, text)``; with ``follow``, keep passing
     new text until the job is in a final status (its last logs included). ``on_tasks`` first
@@ -193,10 +248,14 @@ def read_job_logs(
 
     ``task_filter`` limits the tasks read; ``on_warning`` receives a message, once, if the
     server's tasks say no role or index (then every task is read). Raises
-    :class:`NoMatchingTaskError` if the filter matches none of the job's tasks."""
+    :class:`NoMatchingTaskError` if the filter matches none of the job's tasks. ``tail``: start
+    with the last ``tail`` lines of each task (else with the first 1000)."""
+    _check_tail(tail)
+    job = client.get_job(job_id)
+    reader = JobLogReader.for_job(client, job_id, job)
     picker = _TaskPicker(task_filter or TaskFilter(), on_warning)
-    finished = not follow or is_final(str(client.get_job(job_id).get("status", "")))
-    answer, tasks = _first_answer(client, job_id, picker)
+    finished = not follow or is_final(str(job.get("status", "")))
+    answer, tasks = _first_answer(reader, picker, tail)
     if on_tasks is not None:
         on_tasks([task_name(task) for task in tasks])
     offsets: dict[str, int] = {}
@@ -213,25 +272,24 @@ def read_job_logs(
         sleep(poll_interval)
         finished = is_final(str(client.get_job(job_id).get("status", "")))
         if resumable:
-            _read_on(client, job_id, offsets, on_text, picker)
+            _read_on(reader, offsets, on_text, picker)
         else:
-            _read_again(client, job_id, printed, on_text, picker)
+            _read_again(reader, printed, on_text, picker, from_tail=tail is not None)
 
 
 def _read_on(
-    client: LogSource,
-    job_id: str,
+    reader: JobLogReader,
     offsets: dict[str, int],
     on_text: Callable[[str, str], None],
     picker: _TaskPicker,
 ) -> None:
     """Read every task from its offset; tasks that appeared meanwhile start at 0."""
     query = picker.task_filter.query()
-    for task in picker.pick(client.job_logs(job_id, offset=_END, **query)):
+    for task in picker.pick(reader.read(offset=_END, **query)):
         offsets.setdefault(task_name(task), 0)
     for name in list(offsets):
         while True:
-            answer = client.job_logs(job_id, node=name, offset=offsets[name], **query)
+            answer = reader.read(node=name, offset=offsets[name], **query)
             tasks = answer.get("taskList") or []
             if not tasks:
                 break
@@ -247,18 +305,39 @@ def _read_on(
                 break
 
 
+def added_text(before: str, after: str) -> str:
+    """What ``after``, a later read of a log window, adds to ``before``, an earlier one.
+
+    ``after`` may start with ``before`` (the log grew inside the window), start with the end of
+    ``before`` (a window of the last lines slid on), or hold all of ``before`` further on (a
+    wider window). Otherwise, as after a rotation, all of ``after`` is new. Without offsets,
+    runs of identical lines can make the overlap look longer than it was."""
+    if after.startswith(before):
+        return after[len(before) :]
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    for start in range(max(0, len(old) - len(new)), len(old)):
+        if old[start] == new[0] and old[start:] == new[: len(old) - start]:
+            return "".join(new[len(old) - start :])
+    found = after.rfind(before) if before.endswith("\n") else -1
+    if found > 0 and after[found - 1] == "\n":
+        return after[found + len(before) :]
+    return after
+
+
 def _read_again(
-    client: LogSource,
-    job_id: str,
+    reader: JobLogReader,
     printed: dict[str, str],
     on_text: Callable[[str, str], None],
     picker: _TaskPicker,
+    *,
+    from_tail: bool,
 ) -> None:
-    """Re-read the whole log and pass on what each task added (all of it after a rotation)."""
-    for task in picker.pick(client.job_logs(job_id, **picker.task_filter.query())):
+    """Re-read each task's window (its last lines if ``from_tail``) and pass on what it adds
+    to the text read before."""
+    window: dict[str, Any] = {"readFromTail": "true"} if from_tail else {}
+    for task in picker.pick(reader.read(**window, **picker.task_filter.query())):
         name, text = task_name(task), task_content(task)
-        before = printed.get(name, "")
-        new = text[len(before) :] if text.startswith(before) else text
+        new = added_text(printed.get(name, ""), text)
         printed[name] = text
         if new:
             on_text(name, new)

@@ -45,6 +45,11 @@ _QUERY_PARAMETERS = {
         "offset",
     ),
 }
+#: Query parameters an operation refuses to go without (PaddleFlow's ``getPFJobLogs`` parses
+#: ``lineLimit`` unconditionally and compares ``clusterName`` with the job's queue's cluster).
+_REQUIRED_QUERY = {
+    ("GET", "/api/paddleflow/v1/log/job"): ("jobID", "lineLimit", "clusterName"),
+}
 _PUBLIC = {("POST", "/api/paddleflow/v1/login"), ("GET", "/api/pfctl/v1/openapi.json")}
 _ERROR_SCHEMA = {
     "type": "object",
@@ -77,7 +82,12 @@ def _operation(method: str, path: str, handler: Any) -> dict[str, Any]:
         for name in re.findall(r"{(\w+)}", path)
     ]
     params += [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "query",
+            "required": name in _REQUIRED_QUERY.get((method, path), ()),
+            "schema": {"type": "string"},
+        }
         for name in _QUERY_PARAMETERS.get((method, path), ())
     ]
     if params:

@@ -290,6 +290,12 @@ def test_wait_and_logs_of_jobs_that_run(pfctl: Any, tmp_path: Path) -> None:
     assert logs.out == "hello-from-job\nline-two\n"
     followed = pfctl("job", "logs", ok_job, "-f", "--interval", "0.2")
     assert followed.out == logs.out  # a finished job: printed once, then done
+    for extra in ((), ("-f",)):
+        last = pfctl("job", "logs", ok_job, "--tail", "1", *extra)
+        assert (last.code, last.out) == (0, "line-two\n"), last.err
+    as_json = json.loads(pfctl("job", "logs", ok_job, "--tail", "1", "-o", "json").out)
+    assert as_json["taskList"][0]["logInfo"]["logContent"] == "line-two\n"
+    assert pfctl("job", "logs", ok_job, "--tail", "-1").code == 2
 
     failed = pfctl("job", "wait", ok_job, bad_job, "--timeout", "120", "--interval", "0.2")
     assert failed.code == 1
@@ -404,13 +410,45 @@ def test_logs_filter_against_tasks_without_role_or_index(
             for index in range(2)
         ]
     }
-    url, received = scripted_server([(200, pods), (200, pods)])
+    job = {"id": "job-k8s", "status": "running", "schedulingPolicy": {"queue": "gpu-q"}}
+    queue = {"name": "gpu-q", "clusterName": "k8s-east"}
+    url, received = scripted_server([(200, job), (200, queue), (200, pods)] * 2)
     monkeypatch.setenv("PFCTL_SERVER", url)
     shown = pfctl("job", "logs", "job-k8s", "--role", "worker", "--index", "1")
     assert shown.code == 0
     assert shown.out == "==> job-k8s-worker-0 <==\nw0\n==> job-k8s-worker-1 <==\nw1\n"
     assert shown.err.count("warning: ") == 1 and "showing all tasks" in shown.err
+    assert received[-3:-1] == [
+        "GET /api/paddleflow/v1/job/job-k8s",
+        "GET /api/paddleflow/v1/queue/gpu-q",
+    ]
+    # what PaddleFlow's getPFJobLogs requires: the queue's cluster and a line limit
+    assert "clusterName=k8s-east" in received[-1] and "lineLimit=1000" in received[-1]
     assert "role=worker" in received[-1] and "index=1" in received[-1]
     as_json = pfctl("job", "logs", "job-k8s", "--role", "worker", "-o", "json")
     assert json.loads(as_json.out)["taskList"] == pods["taskList"]
     assert as_json.err.startswith("warning: ")
+
+
+def test_logs_of_a_job_on_another_cluster(pfctl: Any, tmp_path: Path, client: Any) -> None:
+    """The log requests carry the clusterName of the job's own queue, which the server checks."""
+    import requests
+
+    queue = unique_id("east")
+    created = requests.post(
+        f"{client.base_url}/queue",
+        json={
+            "name": queue,
+            "namespace": "default",
+            "clusterName": "cluster-east",
+            "maxResources": {"cpu": "2", "mem": "2Gi"},
+        },
+        headers={"x-pf-authorization": client.login()},
+        timeout=10,
+    )
+    assert created.status_code == 200, created.text
+    document = job_document(command="echo east-1; echo east-2", schedulingPolicy={"queue": queue})
+    job_id = create(pfctl, tmp_path, document)
+    followed = pfctl("job", "logs", job_id, "-f", "--interval", "0.2")
+    assert (followed.code, followed.out) == (0, "east-1\neast-2\n"), followed.err
+    assert pfctl("job", "logs", job_id, "--tail", "1").out == "east-2\n"

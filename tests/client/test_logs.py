@@ -1,7 +1,8 @@
 """Reading and following job logs over the two answer shapes: with per-task offsets (pfctl's
 server) and without (PaddleFlow's), through a scripted source that grows its logs per poll; and
 picking replicas by role and index whether the server filters, ignores the filter, or lists tasks
-without their role and index."""
+without their role and index. The source answers only requests that carry PaddleFlow's required
+``clusterName`` (its job's queue's cluster) and ``lineLimit``."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 import pytest
 
 from pfctl.client.logs import (
+    DEFAULT_LINE_LIMIT,
     UNFILTERED_WARNING,
     NoMatchingTaskError,
     TaskFilter,
+    added_text,
     fetch_job_logs,
     read_job_logs,
 )
@@ -39,15 +42,29 @@ class GrowingLogs:
         self.replica_fields = replica_fields
         self.server_filters = server_filters
         self.queries: list[dict[str, Any]] = []
+        self.line_limits: list[int] = []
+        self.reads = {"job": 0, "queue": 0}
 
     def _logs(self) -> dict[str, str]:
         return self.steps[min(self.step, len(self.steps) - 1)]
 
     def get_job(self, job_id: str) -> dict[str, Any]:
+        self.reads["job"] += 1
         done = self.step >= len(self.steps) - 1
-        return {"id": job_id, "status": "succeeded" if done else "running"}
+        status = "succeeded" if done else "running"
+        return {"id": job_id, "status": status, "schedulingPolicy": {"queue": "team-q"}}
 
-    def job_logs(self, job_id: str, **query: Any) -> dict[str, Any]:
+    def get_queue(self, name: str) -> dict[str, Any]:
+        self.reads["queue"] += 1
+        assert name == "team-q"
+        return {"name": name, "clusterName": "cluster-7"}
+
+    def job_logs(
+        self, job_id: str, *, cluster_name: str, line_limit: int, **query: Any
+    ) -> dict[str, Any]:
+        assert cluster_name == "cluster-7", "PaddleFlow: job not in cluster"
+        assert isinstance(line_limit, int) and line_limit >= 0
+        self.line_limits.append(line_limit)
         self.queries.append(query)
         tasks = []
         for name, text in self._logs().items():
@@ -60,11 +77,18 @@ class GrowingLogs:
                 continue
             data = text.encode()
             start = min(query.get("offset", 0), len(data)) if self.offsets else 0
-            task: dict[str, Any] = {"name": name, "logInfo": {"logContent": data[start:].decode()}}
+            lines = data[start:].splitlines(keepends=True)
+            if query.get("readFromTail") == "true" and "offset" not in query:
+                kept, end = (lines[len(lines) - line_limit :] if line_limit else []), len(data)
+            else:
+                kept = lines[:line_limit]
+                end = start + len(b"".join(kept))
+            info = {"logContent": b"".join(kept).decode(), "hasNextPage": end < len(data)}
+            task: dict[str, Any] = {"name": name, "logInfo": info}
             if self.replica_fields:
                 task.update(role=role, index=int(index))
             if self.offsets:
-                task["nextOffset"] = len(data)
+                task["nextOffset"] = end
             tasks.append(task)
         return {"taskList": tasks}
 
@@ -85,6 +109,7 @@ def collect(
     follow: bool,
     task_filter: TaskFilter | None = None,
     warnings: list[str] | None = None,
+    tail: int | None = None,
 ) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
     read_job_logs(
@@ -96,12 +121,24 @@ def collect(
         sleep=source.advance,
         task_filter=task_filter,
         on_warning=None if warnings is None else warnings.append,
+        tail=tail,
     )
     return seen
 
 
 def test_read_once() -> None:
-    assert collect(GrowingLogs(STEPS, offsets=True), follow=False) == [("worker-0", "a\n")]
+    source = GrowingLogs(STEPS, offsets=True)
+    assert collect(source, follow=False) == [("worker-0", "a\n")]
+    assert source.line_limits == [DEFAULT_LINE_LIMIT]
+    assert source.reads == {"job": 1, "queue": 1}
+
+
+def test_the_cluster_is_looked_up_once_per_read() -> None:
+    source = GrowingLogs(STEPS, offsets=True)
+    collect(source, follow=True)
+    assert source.reads["queue"] == 1 and len(source.queries) > 3
+    fetch_job_logs(source, "job-1")
+    assert source.reads["queue"] == 2
 
 
 def test_follow_with_offsets_prints_each_line_once() -> None:
@@ -124,6 +161,63 @@ def test_follow_without_offsets_diffs_the_whole_log() -> None:
         ("worker-0", "c\n"),
     ]
     assert all("offset" not in query for query in source.queries)
+
+
+# --- the last lines first --------------------------------------------------------------------
+
+TAIL_STEPS = [
+    {"worker-0": "a\nb\nc\n"},
+    {"worker-0": "a\nb\nc\nd\n"},
+    {"worker-0": "a\nb\nc\nd\ne\nf\n"},
+]
+
+
+def test_tail_reads_the_last_lines() -> None:
+    source = GrowingLogs(TAIL_STEPS, offsets=True)
+    assert collect(source, follow=False, tail=2) == [("worker-0", "b\nc\n")]
+    assert source.queries == [{"readFromTail": "true"}] and source.line_limits == [2]
+    assert collect(GrowingLogs(TAIL_STEPS, offsets=True), follow=False, tail=0) == []
+    fetched = fetch_job_logs(GrowingLogs(TAIL_STEPS, offsets=True), "job-1", tail=1)
+    assert fetched["taskList"][0]["logInfo"]["logContent"] == "c\n"
+    with pytest.raises(UsageError):
+        collect(GrowingLogs(TAIL_STEPS, offsets=True), follow=False, tail=-1)
+
+
+@pytest.mark.parametrize("offsets", [True, False], ids=["offsets", "rereads"])
+def test_tail_then_follow_prints_each_new_line_once(offsets: bool) -> None:
+    source = GrowingLogs(TAIL_STEPS, offsets=offsets)
+    assert collect(source, follow=True, tail=1) == [
+        ("worker-0", "c\n"),
+        ("worker-0", "d\n"),
+        ("worker-0", "e\nf\n"),
+    ]
+    assert source.line_limits[0] == 1
+    assert all(limit == DEFAULT_LINE_LIMIT for limit in source.line_limits[1:])
+
+
+def test_a_head_window_read_again_stops_at_its_line_limit() -> None:
+    """PaddleFlow's re-reads without offsets show the first lineLimit lines: a log longer than
+    that adds nothing (``--tail`` follows the end instead)."""
+    long_steps = [{"worker-0": "x\n" * DEFAULT_LINE_LIMIT}, {"worker-0": "x\n" * 1500}]
+    source = GrowingLogs(long_steps, offsets=False)
+    seen = collect(source, follow=True)
+    assert seen == [("worker-0", "x\n" * DEFAULT_LINE_LIMIT)]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "added"),
+    [
+        ("", "a\n", "a\n"),
+        ("a\nb\n", "a\nb\nc\n", "c\n"),  # grew inside the window
+        ("a\nb\nc\n", "b\nc\nd\n", "d\n"),  # a window of the last lines slid on
+        ("c\n", "a\nb\nc\nd\n", "d\n"),  # a wider window holds all of it
+        ("a\nb\n", "x\ny\n", "x\ny\n"),  # rotated: all of it is new
+        ("a\nb\n", "a\nb\n", ""),
+        ("a\npart", "a\npartial\n", "ial\n"),  # a line still being written
+    ],
+)
+def test_added_text(before: str, after: str, added: str) -> None:
+    assert added_text(before, after) == added
 
 
 # --- picking replicas by role and index ----------------------------------------------------

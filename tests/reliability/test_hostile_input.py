@@ -284,6 +284,8 @@ def test_non_utf8_bytes_in_paths_queries_and_headers(
 
 # --- path traversal ---------------------------------------------------------------------------
 
+#: What PaddleFlow's log route requires besides the job id (the default queue's cluster).
+LOG_PARAMS = {"lineLimit": "1000", "clusterName": "default-cluster"}
 TRAVERSALS = ["../../../../../../tmp/pfctl-escape", "/etc", "..", "a/../../..", "./../x"]
 
 
@@ -294,7 +296,8 @@ def test_traversal_in_the_log_route_reads_nothing_outside(root_api: Api) -> None
         response = root_api.get("/log/job", params={"jobID": traversal})
         assert_clean(response, 404)
         for name in ("role", "node"):
-            response = root_api.get("/log/job", params={"jobID": body["id"], name: traversal})
+            params = {"jobID": body["id"], name: traversal, **LOG_PARAMS}
+            response = root_api.get("/log/job", params=params)
             assert_clean(response, 200)
             assert "root:" not in response.text
 
@@ -326,7 +329,7 @@ def test_traversal_in_fs_sub_path_id_and_mount_path_stays_in_the_data_dir(
             continue
         job = _wait_final(api, body["id"])
         assert job["status"] == "succeeded", job
-        logs = api.get("/log/job", params={"jobID": body["id"]}).json()
+        logs = api.get("/log/job", params={"jobID": body["id"], **LOG_PARAMS}).json()
         output = "".join(task["logInfo"]["logContent"] for task in logs["taskList"])
         working_dirs = output.split()
         assert working_dirs, logs

@@ -12,6 +12,7 @@ import yaml
 
 from .conftest import launch_runtime_server
 from .helpers import FINAL, RuntimeServer
+from .test_log_route import LOG_PARAMS
 
 EXAMPLES = sorted(
     path
@@ -52,7 +53,7 @@ def test_example_runs_to_success(path: Path, shared_server: RuntimeServer) -> No
         body = _request_body({k: v for k, v in manifest.items() if k not in ("type", "stopped")})
         job_id = shared_server.create(manifest["type"], body)
         job = shared_server.wait_status(job_id, FINAL, timeout=120)
-        logs = shared_server.call("GET", "/log/job", params={"jobID": job_id}).json()
+        logs = shared_server.call("GET", "/log/job", params={"jobID": job_id, **LOG_PARAMS}).json()
         output = "\n".join(
             f"[{task['name']}] {task['logInfo']['logContent']}" for task in logs["taskList"]
         )

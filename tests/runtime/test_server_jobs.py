@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .helpers import FINAL, RuntimeServer, process_running, single
+from .test_log_route import LOG_PARAMS
 
 StartServer = Callable[..., RuntimeServer]
 
@@ -27,7 +28,7 @@ def test_single_job_runs_and_succeeds(runtime_server: StartServer) -> None:
     pod = json.loads(runtime["status"])
     assert pod["phase"] == "Succeeded"
     assert "not pulled" in pod["message"]
-    logs = server.call("GET", "/log/job", params={"jobID": job_id}).json()
+    logs = server.call("GET", "/log/job", params={"jobID": job_id, **LOG_PARAMS}).json()
     content = logs["taskList"][0]["logInfo"]["logContent"]
     assert f"job={job_id} queue=default-queue mine=x" in content
 
@@ -86,7 +87,9 @@ def test_paddle_collective_job_succeeds_when_all_workers_do(runtime_server: Star
     )
     job = server.wait_status(job_id, FINAL)
     assert job["status"] == "succeeded", job["message"]
-    logs = server.call("GET", "/log/job", params={"jobID": job_id, "role": "worker"}).json()
+    logs = server.call(
+        "GET", "/log/job", params={"jobID": job_id, "role": "worker", **LOG_PARAMS}
+    ).json()
     assert [task["name"] for task in logs["taskList"]] == ["worker-0", "worker-1"]
     endpoint = logs["taskList"][1]["logInfo"]["logContent"].split()[0]
     assert endpoint.startswith("127.0.0.1:")
@@ -145,7 +148,9 @@ def test_workflow_with_a_failing_node_fails(runtime_server: StartServer) -> None
     assert nodes["wf[0].ok"] == "Succeeded"
     assert nodes["wf[1].bad"] == "Failed"
     assert "wf[2].never" not in nodes
-    logs = server.call("GET", "/log/job", params={"jobID": job_id, "node": "wf[0].ok"}).json()
+    logs = server.call(
+        "GET", "/log/job", params={"jobID": job_id, "node": "wf[0].ok", **LOG_PARAMS}
+    ).json()
     assert logs["taskList"][0]["logInfo"]["logContent"] == "fine\n"
 
 
@@ -203,5 +208,7 @@ def test_each_framework_succeeds_when_its_primary_roles_do(
     )
     job = server.wait_status(job_id, FINAL, timeout=60)
     assert job["status"] == "succeeded", job["message"]
-    logs = server.call("GET", "/log/job", params={"jobID": job_id, "role": primary}).json()
+    logs = server.call(
+        "GET", "/log/job", params={"jobID": job_id, "role": primary, **LOG_PARAMS}
+    ).json()
     assert all(task["logInfo"]["logContent"].strip() for task in logs["taskList"])

@@ -61,6 +61,7 @@ class JobExecution:
         data_dir: Path,
         *,
         namespace: str,
+        cluster_name: str,
         request: Mapping[str, Decimal],
         grace_seconds: float,
         on_finished: Callable[[str], None],
@@ -70,6 +71,7 @@ class JobExecution:
         self._store = store
         self._data_dir = data_dir
         self._namespace = namespace
+        self._cluster_name = cluster_name
         self._grace_seconds = grace_seconds
         self._on_finished = on_finished
         self._stop_event = threading.Event()
@@ -280,11 +282,14 @@ class JobExecution:
         self, states: list[ReplicaState], phase: str, message: str = ""
     ) -> dict[str, Any]:
         if self.job.type == "single" and len(states) == 1:
-            return runtime_info.single_runtime(self.job.id, self._namespace, states[0])
+            return runtime_info.single_runtime(
+                self.job.id, self._namespace, states[0], cluster_name=self._cluster_name
+            )
         return runtime_info.distributed_runtime(
             self.job.id,
             self._namespace,
             states,
+            cluster_name=self._cluster_name,
             phase=phase,
             message=message,
             times=(self._started_at, time.time() if phase not in ("Running", "Pending") else None),
@@ -338,6 +343,7 @@ class JobExecution:
                         self._namespace,
                         workflow_name,
                         engine.nodes,
+                        cluster_name=self._cluster_name,
                         phase="Running",
                         message="",
                         times=(self._started_at, None),
@@ -366,6 +372,7 @@ class JobExecution:
                     self._namespace,
                     workflow_name,
                     engine.nodes,
+                    cluster_name=self._cluster_name,
                     phase=phase,
                     message=message,
                     times=(self._started_at, time.time()),

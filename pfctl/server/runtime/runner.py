@@ -136,12 +136,12 @@ class LocalRuntime:
             used = self._used_by_queue()
         queue_names = {job.queue for job in pending} | set(used) | set(self._published_used)
         capacity: dict[str, dict[str, Decimal]] = {}
-        namespaces: dict[str, str] = {}
+        places: dict[str, tuple[str, str]] = {}  # queue: (namespace, cluster name)
         for name in queue_names:
             queue = self._store.get_queue(name)
             if queue is not None and queue.status == "open":
                 capacity[name] = queue.max_amounts
-                namespaces[name] = queue.namespace
+                places[name] = (queue.namespace, queue.cluster_name)
         candidates = [
             placement.PendingJob(
                 job_id=job.id,
@@ -159,7 +159,8 @@ class LocalRuntime:
         by_id = {job.id: job for job in pending}
         for job_id in chosen:
             job = by_id[job_id]
-            self._start(job, namespaces.get(job.queue, "default"), requests[job_id])
+            namespace, cluster_name = places.get(job.queue, ("default", ""))
+            self._start(job, namespace, cluster_name, requests[job_id])
         self._publish_used()
 
     def _request_of(self, job: JobRecord) -> dict[str, Decimal] | None:
@@ -170,12 +171,15 @@ class LocalRuntime:
             self._store.set_job_status(job.id, jobstatus.FAILED, message)
             return None
 
-    def _start(self, job: JobRecord, namespace: str, request: dict[str, Decimal]) -> None:
+    def _start(
+        self, job: JobRecord, namespace: str, cluster_name: str, request: dict[str, Decimal]
+    ) -> None:
         execution = JobExecution(
             job,
             self._store,
             self._data_dir,
             namespace=namespace,
+            cluster_name=cluster_name,
             request=request,
             grace_seconds=self._grace_seconds,
             on_finished=self._finished,

@@ -18,6 +18,15 @@ from pfctl.server.runtime.workflow import NodeRecord
 
 EXECUTOR_NOTE = "run on this host by the pfctl local executor; the image was not pulled"
 _LOG_ROUTE = "/api/paddleflow/v1/log/job"
+#: The ``lineLimit`` of the log URLs in runtime info (PaddleFlow's route requires one).
+LOG_URL_LINE_LIMIT = 1000
+
+
+def log_url(job_id: str, cluster_name: str, **selector: str | int) -> str:
+    """The log route's URL for some of a job's tasks, with the parameters PaddleFlow's route
+    requires (``clusterName`` of the job's queue, ``lineLimit``)."""
+    query = {"jobID": job_id, **selector, "clusterName": cluster_name}
+    return f"{_LOG_ROUTE}?{urlencode({**query, 'lineLimit': LOG_URL_LINE_LIMIT})}"
 
 
 def rfc3339(epoch_seconds: float | None) -> str | None:
@@ -90,9 +99,10 @@ def pod_status(replica: ReplicaState) -> dict[str, Any]:
     return status
 
 
-def runtime_entry(job_id: str, namespace: str, replica: ReplicaState) -> dict[str, Any]:
+def runtime_entry(
+    job_id: str, namespace: str, replica: ReplicaState, *, cluster_name: str
+) -> dict[str, Any]:
     """One ``RuntimeInfo``."""
-    query = urlencode({"jobID": job_id, "role": replica.role, "index": replica.index})
     return {
         "name": f"{job_id}-{replica.task_name}",
         "namespace": namespace,
@@ -101,7 +111,7 @@ def runtime_entry(job_id: str, namespace: str, replica: ReplicaState) -> dict[st
         "nodeName": socket.gethostname(),
         "role": replica.role,
         "index": replica.index,
-        "logURL": f"{_LOG_ROUTE}?{query}",
+        "logURL": log_url(job_id, cluster_name, role=replica.role, index=replica.index),
     }
 
 
@@ -119,9 +129,11 @@ def job_status(phase: str, message: str, started: float | None, finished: float 
     )
 
 
-def single_runtime(job_id: str, namespace: str, replica: ReplicaState) -> dict[str, Any]:
+def single_runtime(
+    job_id: str, namespace: str, replica: ReplicaState, *, cluster_name: str
+) -> dict[str, Any]:
     """What a single job stores (shown as ``runtime``): one ``RuntimeInfo``."""
-    return runtime_entry(job_id, namespace, replica)
+    return runtime_entry(job_id, namespace, replica, cluster_name=cluster_name)
 
 
 def distributed_runtime(
@@ -129,6 +141,7 @@ def distributed_runtime(
     namespace: str,
     replicas: list[ReplicaState],
     *,
+    cluster_name: str,
     phase: str,
     message: str,
     times: tuple[float | None, float | None],
@@ -139,11 +152,14 @@ def distributed_runtime(
         "namespace": namespace,
         "id": f"local-{job_id}",
         "status": job_status(phase, message, *times),
-        "runtimes": [runtime_entry(job_id, namespace, replica) for replica in replicas],
+        "runtimes": [
+            runtime_entry(job_id, namespace, replica, cluster_name=cluster_name)
+            for replica in replicas
+        ],
     }
 
 
-def _node_entry(job_id: str, namespace: str, node: NodeRecord) -> dict[str, Any]:
+def _node_entry(job_id: str, namespace: str, node: NodeRecord, cluster_name: str) -> dict[str, Any]:
     status: dict[str, Any] = {
         "phase": node.phase,
         "type": node.node_type,
@@ -172,9 +188,9 @@ def _node_entry(job_id: str, namespace: str, node: NodeRecord) -> dict[str, Any]
             finished_at=node.finished_at,
             exit_code=node.exit_code,
         )
-        runtime = runtime_entry(job_id, namespace, pod)
+        runtime = runtime_entry(job_id, namespace, pod, cluster_name=cluster_name)
         runtime["name"] = node.name
-        runtime["logURL"] = f"{_LOG_ROUTE}?{urlencode({'jobID': job_id, 'node': node.name})}"
+        runtime["logURL"] = log_url(job_id, cluster_name, node=node.name)
         entry["runtimes"] = [runtime]
     return entry
 
@@ -185,6 +201,7 @@ def workflow_runtime(
     workflow_name: str,
     nodes: list[NodeRecord],
     *,
+    cluster_name: str,
     phase: str,
     message: str,
     times: tuple[float | None, float | None],
@@ -195,5 +212,5 @@ def workflow_runtime(
         "namespace": namespace,
         "id": f"local-{job_id}",
         "status": job_status(phase, message, *times),
-        "nodes": [_node_entry(job_id, namespace, node) for node in nodes],
+        "nodes": [_node_entry(job_id, namespace, node, cluster_name) for node in nodes],
     }
