@@ -79,7 +79,7 @@ def test_validate_bench_small():
 def test_apply_bench_small():
     output = _run_bench("apply.py", "--count", "8", "--runs", "1")
     (warm,) = _table_rows(output, "pfctl apply (files unchanged since the last run)")
-    (cold,) = _table_rows(output, "pfctl apply, no manifest cache (`PFCTL_NO_CACHE=1`)")
+    (cold,) = _table_rows(output, "pfctl apply, first run on these files")
     (sdk,) = _table_rows(output, "SDK script (show_job per manifest)")
     assert int(warm[-1]) <= 2 and int(cold[-1]) <= 2
     assert int(sdk[-1]) == 8 + 1  # login + one show per manifest
