@@ -276,10 +276,6 @@ def test_wait_timeout(pfctl: Any, tmp_path: Path) -> None:
 def test_wait_and_logs_of_jobs_that_run(pfctl: Any, tmp_path: Path) -> None:
     ok_job = create(pfctl, tmp_path, job_document(command="echo hello-from-job; echo line-two"))
     bad_job = create(pfctl, tmp_path, job_document(command="echo about-to-fail; exit 3"))
-    probe = pfctl("job", "logs", ok_job, "-o", "json")
-    if probe.code == 1 and "PathNotFound" in probe.err:
-        pytest.skip("the server has no /log/job route yet")
-
     waited = pfctl("job", "wait", ok_job, "--timeout", "120", "--interval", "0.2", "-o", "json")
     assert waited.code == 0, waited.err
     assert json.loads(waited.out)[0]["status"] == "succeeded"
@@ -307,8 +303,6 @@ def test_follow_a_running_job(pfctl: Any, tmp_path: Path) -> None:
     command = "for i in 1 2 3; do echo tick-$i; sleep 0.3; done"
     job_id = create(pfctl, tmp_path, job_document(command=command))
     result = pfctl("job", "logs", job_id, "-f", "--interval", "0.2")
-    if result.code == 1 and "PathNotFound" in result.err:
-        pytest.skip("the server has no /log/job route yet")
     assert result.code == 0, result.err
     assert result.out == "tick-1\ntick-2\ntick-3\n"
 
