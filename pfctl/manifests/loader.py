@@ -142,10 +142,21 @@ def iter_outcomes(
 
 
 def _early_pool(paths: Sequence[str]) -> ProcessPoolExecutor | None:
-    """Worker processes started before listing ``paths``, when they will likely be needed."""
+    """Worker processes started before listing ``paths``, when they will surely be needed:
+    many paths, or directories holding many entries at their top level (counted, not listed)."""
     if usable_cores() < 2:
         return None
-    if len(paths) < PARALLEL_THRESHOLD and not any(os.path.isdir(path) for path in paths):
+    entries = len(paths)
+    for path in paths:
+        if entries >= PARALLEL_THRESHOLD:
+            break
+        if path != STDIN and os.path.isdir(path):
+            try:
+                with os.scandir(path) as found:
+                    entries += sum(1 for _ in found)
+            except OSError:
+                pass  # listing it reports why
+    if entries < PARALLEL_THRESHOLD:
         return None
     from pfctl.manifests.checks import warm_up
 
