@@ -122,8 +122,15 @@ class ManifestCache:
             return None
 
     def save(self, outcomes: Iterable[FileOutcome]) -> None:
-        """Replace the cache file with these outcomes (best effort: errors are ignored)."""
-        self._write({o.digest: _encode_file(o) for o in outcomes if o.digest})
+        """Replace the cache file with these outcomes (best effort: errors are ignored).
+
+        An outcome read from this cache is stored as it was read, not encoded again."""
+        entries: dict[str, Any] = {}
+        for outcome in outcomes:
+            if outcome.digest:
+                stored = self.entries.get(outcome.digest)
+                entries[outcome.digest] = stored if stored is not None else _encode_file(outcome)
+        self._write(entries)
 
     def _write(self, entries: dict[str, Any]) -> None:
         if entries == self.entries:
@@ -136,7 +143,7 @@ class ManifestCache:
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(document, stream, separators=(",", ":"))
+                    stream.write(json.dumps(document, separators=(",", ":")))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)
