@@ -52,14 +52,13 @@ def collection_deferred() -> Iterator[None]:
     on, runs hundreds of times meanwhile and costs a third of the decode; paused and then
     resumed, the first collections afterwards scan everything instead.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    from pfctl.manifests.batches import gc_paused
+
+    with gc_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()  # before the collector is back on
 
 
 def load_manifest_files(paths: Sequence[str], recursive: bool) -> LoadResult:
