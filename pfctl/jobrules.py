@@ -31,6 +31,9 @@ __all__ = [
 
 Path = tuple[str | int, ...]
 
+# What counts as a JSON object: dict first, as checking the Mapping ABC is much slower.
+_MAPPINGS = (dict, Mapping)
+
 
 @dataclass(frozen=True)
 class RuleViolation:
@@ -131,7 +134,7 @@ def check_create_body(job_type: str, body: Mapping[str, Any]) -> list[RuleViolat
 def _role_counts(members: Sequence[object], *, alias_pworker: bool) -> dict[str, int]:
     counts: dict[str, int] = {}
     for member in members:
-        if not isinstance(member, Mapping):
+        if not isinstance(member, _MAPPINGS):
             continue
         role = member.get("role")
         replicas = member.get("replicas", 0)
@@ -155,7 +158,7 @@ def _text(mapping: Mapping[str, Any], key: str) -> str:
 
 def _mapping(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = mapping.get(key)
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, _MAPPINGS) else {}
 
 
 class _BodyChecker:
@@ -195,7 +198,7 @@ class _BodyChecker:
             raw_members = self.body.get("members")
             members = (
                 [
-                    (("members", index), m if isinstance(m, Mapping) else {})
+                    (("members", index), m if isinstance(m, _MAPPINGS) else {})
                     for index, m in enumerate(raw_members)
                 ]
                 if isinstance(raw_members, list)

@@ -16,7 +16,7 @@ the standard library is imported: ``pfctl.manifests`` calls this on every workfl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 FieldPath = tuple[str | int, ...]
+
+# What counts as a JSON object: dict first, as checking the Mapping ABC is much slower.
+_MAPPINGS = (dict, Mapping)
 
 _TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
 _METADATA_KEYS = {"name", "generateName", "namespace", "labels", "annotations"}
@@ -99,7 +102,7 @@ class _Checker:
     def mapping(self, value: Any, path: FieldPath) -> Mapping[Any, Any] | None:
         if value is None:
             return None
-        if not isinstance(value, Mapping):
+        if not isinstance(value, _MAPPINGS):
             self.add(path, f"{dotted(path)} must be an object")
             return None
         return value
@@ -138,16 +141,29 @@ class _Checker:
         return names
 
     def expressions(self, root: Any, path: FieldPath, workflow_parameters: set[str]) -> None:
-        pending: list[tuple[Any, FieldPath]] = [(root, path)]
-        while pending:  # depth-first, in document order
-            value, where = pending.pop()
-            if isinstance(value, str):
-                self.expressions_in(value, where, workflow_parameters)
-            elif isinstance(value, Mapping):
-                items = [(item, (*where, str(key))) for key, item in value.items()]
-                pending.extend(reversed(items))
-            elif isinstance(value, list):
-                pending.extend(reversed([(item, (*where, i)) for i, item in enumerate(value)]))
+        # Depth-first in document order, without recursion (a server gets any JSON): a stack of
+        # the children still to visit, per container entered. A child's path is built only when
+        # needed, for a container or a string holding an expression.
+        stack: list[tuple[Iterator[tuple[str | int | None, Any]], FieldPath]] = [
+            (iter([(None, root)]), path)
+        ]
+        while stack:
+            children, where = stack[-1]
+            for part, value in children:
+                if isinstance(value, str):
+                    if "{{" in value:  # every expression starts so
+                        here = where if part is None else (*where, part)
+                        self.expressions_in(value, here, workflow_parameters)
+                elif isinstance(value, _MAPPINGS):
+                    here = where if part is None else (*where, part)
+                    stack.append((zip(map(str, value.keys()), value.values(), strict=True), here))
+                    break
+                elif isinstance(value, list):
+                    here = where if part is None else (*where, part)
+                    stack.append((enumerate(value), here))
+                    break
+            else:
+                stack.pop()
 
     def expressions_in(self, text: str, path: FieldPath, workflow_parameters: set[str]) -> None:
         for match in EXPRESSION.finditer(text):
@@ -266,7 +282,7 @@ class _Checker:
         self.keys(spec, _SPEC_KEYS, ("spec",))
         workflow_parameters = set(self.parameters(spec.get("arguments"), ("spec", "arguments")))
         templates = self.listing(spec.get("templates"), ("spec", "templates"))
-        names = {str(item.get("name")) for item in templates if isinstance(item, Mapping)}
+        names = {str(item.get("name")) for item in templates if isinstance(item, _MAPPINGS)}
         entrypoint = spec.get("entrypoint")
         if not isinstance(entrypoint, str) or not entrypoint:
             self.add(("spec", "entrypoint"), "spec.entrypoint is required")

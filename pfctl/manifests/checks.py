@@ -131,34 +131,28 @@ def check_document(
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
     data = document.data
-    kind = data.get("type") if isinstance(data, dict) else None
-    job_id = data.get("id") if isinstance(data, dict) else None
-    summary = DocumentSummary(
-        source,
-        document.index,
-        document.line,
-        document.column,
-        kind if isinstance(kind, str) else None,
-        job_id if isinstance(job_id, str) else None,
-        valid=False,
-    )
-    outcome = DocumentOutcome(summary, list(document.problems))
-    if data is None:
-        return outcome
     if not isinstance(data, dict):
-        outcome.problems.append(
-            Problem(
-                source,
-                document.line,
-                document.column,
-                "$",
-                f"a manifest must be a mapping of job fields, got {_json_type(data)}",
-            )
+        summary = DocumentSummary(
+            source, document.index, document.line, document.column, None, None, valid=False
         )
+        outcome = DocumentOutcome(summary, list(document.problems))
+        if data is not None:
+            outcome.problems.append(
+                Problem(
+                    source,
+                    document.line,
+                    document.column,
+                    "$",
+                    f"a manifest must be a mapping of job fields, got {_json_type(data)}",
+                )
+            )
         return outcome
+    kind = data.get("type")
+    job_id = data.get("id")
     reporter = _Reporter(source, document)
     removed: list[Path] = []
-    stripped = _strip(data, (), removed)
+    # Without unset values or shared nodes, the document is its own stripped copy.
+    stripped = data if document.unset_free else _strip(data, (), removed)
     if not _fast_check("manifest")(stripped):
         for error in schemas.validator_for("manifest").iter_errors(stripped):
             reporter.schema_error(error, stripped)
@@ -176,10 +170,22 @@ def check_document(
     if kind == "workflow" and isinstance(template, dict):
         for finding in workflow_subset.check_workflow(template):
             reporter.outside_local_subset(finding, target)
-    outcome.problems.extend(reporter.problems)
-    outcome.problems.sort(key=lambda problem: (problem.line, problem.column))
-    outcome.id_location = document.locator.locate(("id",))
-    if not any(problem.severity == "error" for problem in outcome.problems):
+    problems = [*document.problems, *reporter.problems]
+    if problems:
+        problems.sort(key=lambda problem: (problem.line, problem.column))
+    valid = not any(problem.severity == "error" for problem in problems)
+    # A valid document has a string type and id (the schema requires them).
+    summary = DocumentSummary(
+        source,
+        document.index,
+        document.line,
+        document.column,
+        kind if isinstance(kind, str) else None,
+        job_id if isinstance(job_id, str) else None,
+        valid,
+    )
+    outcome = DocumentOutcome(summary, problems, id_location=document.locator.locate(("id",)))
+    if valid:
         outcome.manifest = Manifest(
             source,
             document.index,
@@ -189,9 +195,6 @@ def check_document(
             str(job_id),
             bool(stripped.get("stopped", False)),
             body,
-        )
-        outcome.summary = DocumentSummary(
-            source, document.index, document.line, document.column, str(kind), str(job_id), True
         )
     return outcome
 

@@ -44,6 +44,11 @@ class Loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[mis
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
         return _DEFAULT_TAGS[kind]
 
+    # The composer calls these around every node, for path resolvers, which pfctl does not use:
+    # builtins that take the same arguments and do nothing cost less than Python methods.
+    descend_resolver = slice  # slice(parent, index), made and dropped
+    ascend_resolver = tuple  # tuple(), the empty tuple
+
 
 _IMPLICIT: dict[str | None, list[tuple[str, Any]]] = dict(
     yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -56,16 +61,29 @@ if _WILDCARD:  # pragma: no cover - PyYAML has no resolver for any first charact
     raise ImportError("pfctl.manifests.nodes: unexpected wildcard YAML resolver")
 
 
+# The tags of plain scalars already resolved: keys and small values repeat across manifests.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_LIMIT = 4096
+_PLAIN_TAG_LENGTH_LIMIT = 64
+
+
 def scalar_tag(node: yaml.ScalarNode) -> str:
     """The resolved tag of a scalar node, as the safe loader would resolve it."""
     tag: str = node.tag
     if tag != STR or node.style:  # quoted or block scalars stay strings; "" or None is plain
         return tag
     value: str = node.value
+    known = _PLAIN_TAGS.get(value)
+    if known is not None:
+        return known
+    found = STR
     for resolved, pattern in _IMPLICIT.get(value[:1], _WILDCARD):
         if pattern.match(value):
-            return resolved
-    return STR
+            found = resolved
+            break
+    if len(_PLAIN_TAGS) < _PLAIN_TAGS_LIMIT and len(value) <= _PLAIN_TAG_LENGTH_LIMIT:
+        _PLAIN_TAGS[value] = found
+    return found
 
 
 def is_merge(key_node: yaml.Node) -> bool:
@@ -137,10 +155,13 @@ class Locator:
 
 def _find_key(mapping: yaml.MappingNode, key: str | int) -> tuple[yaml.Node, yaml.Node] | None:
     merged = None
+    wanted = str(key)
     for key_node, value_node in mapping.value:
-        if is_merge(key_node):
+        text = key_node.value
+        # Only an explicitly tagged key or a plain `<<` can be the merge key.
+        if (text == "<<" or key_node.tag != STR) and is_merge(key_node):
             merged = value_node
-        elif str(key_node.value) == str(key):
+        elif str(text) == wanted:
             return key_node, value_node
     sources = merged.value if isinstance(merged, yaml.SequenceNode) else [merged]
     for source in sources:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,13 @@ MAX_DEPTH = 100
 MAX_EXPANDED_NODES = 100_000
 
 _SCALARS = SafeConstructor()
+# libyaml's anchor and alias names are made of ASCII letters, digits, `_` and `-`; `\w` is a
+# superset. A shell's `&&` or a glob's `*.txt` matches neither.
+_ANCHOR = re.compile(r"&[\w-]")
+_ALIAS = re.compile(r"\*[\w-]")
+#: The types of the converted values that mean "unset" when empty: null, "", {} and [] (what
+#: ``checks.strip_unset`` removes from mappings).
+_UNSET_TYPES = frozenset({type(None), str, dict, list})
 
 
 class ParseError(Exception):
@@ -61,6 +69,9 @@ class ParsedDocument:
     line: int
     column: int
     problems: list[Problem] = field(default_factory=list)
+    unset_free: bool = False
+    """True when ``data`` shares no node and no mapping in it holds an unset value (null, "",
+    {} or []): stripping unset values would only copy it."""
 
 
 def _syntax_problem(source: str, exc: yaml.YAMLError, kind: str, text: str = "") -> Problem:
@@ -85,9 +96,9 @@ def parse_yaml(source: str, text: str) -> tuple[list[ParsedDocument], list[Probl
     documents: list[ParsedDocument] = []
     problems: list[Problem] = []
     loader = Loader(text)
-    # An alias needs an anchor (`&a`) and a use of it (`*a`): without both characters in the
-    # text, no node is shared, so there is no bomb or recursion to guard against.
-    may_alias = "&" in text and "*" in text
+    # An alias needs an anchor (`&a`) and a use of it (`*a`): without both in the text, no node
+    # is shared, so there is no bomb or recursion to guard against.
+    may_alias = _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
     try:
         index = 0
         while loader.check_node():
@@ -124,6 +135,15 @@ def _convert_document(
     document = ParsedDocument(index, None, Locator(node, lambda: None), line, column)
     if isinstance(node, yaml.ScalarNode) and scalar_tag(node) == NULL:
         return document
+    if not may_alias:
+        try:
+            unset: list[bool] = []
+            document.data = _plain(node, 0, unset)
+        except _NotPlain:
+            pass  # the full conversion below reports what the fast one passed over
+        else:
+            document.unset_free = not unset
+            return document
     converter = _Converter(source, may_alias=may_alias)
     try:
         document.data = converter.convert(node, (), 0)
@@ -134,6 +154,71 @@ def _convert_document(
         )
     document.problems = converter.problems
     return document
+
+
+#: Plain scalars converted before: their text (a number, a boolean, null) decides their value.
+_PLAIN_VALUES: dict[str, Any] = {}
+_PLAIN_VALUES_LIMIT = 4096
+_PLAIN_TEXT_LIMIT = 64
+_UNKNOWN = object()
+
+
+class _NotPlain(Exception):
+    """A node the fast conversion leaves to ``_Converter``."""
+
+
+def _plain(node: yaml.Node, depth: int, unset: list[bool]) -> Any:
+    """``_Converter.convert`` for a node graph without aliases, problems or merge keys, which
+    raises ``_NotPlain`` instead of reporting anything; appends to ``unset`` when a mapping
+    holds an unset value (null, "", {} or [])."""
+    if type(node) is yaml.ScalarNode:
+        plain = node.tag == STR and not node.style
+        if not plain:
+            if node.tag == STR:
+                return node.value  # quoted or block
+        else:
+            text = node.value
+            if text[:1] not in IMPLICIT_FIRST_CHARACTERS:
+                return text
+            known = _PLAIN_VALUES.get(text, _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known
+        try:
+            value = _SCALAR_CONVERTER._scalar(node, ())
+        except ParseError:
+            raise _NotPlain from None
+        if plain and len(_PLAIN_VALUES) < _PLAIN_VALUES_LIMIT and len(text) <= _PLAIN_TEXT_LIMIT:
+            _PLAIN_VALUES[text] = value  # a plain scalar's value depends on its text only
+        return value
+    if depth >= MAX_DEPTH:
+        raise _NotPlain
+    kind = type(node)
+    if kind is yaml.MappingNode and node.tag == MAP:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _NotPlain
+            key = key_node.value
+            string_key = key_node.tag == STR and (
+                key_node.style or key[:1] not in IMPLICIT_FIRST_CHARACTERS
+            )
+            if key in result or not (string_key or scalar_tag(key_node) == STR):
+                raise _NotPlain  # a repeated key, a typed key or a merge key
+            if (
+                type(value_node) is yaml.ScalarNode
+                and value_node.tag == STR
+                and (value_node.style or value_node.value[:1] not in IMPLICIT_FIRST_CHARACTERS)
+            ):
+                value = value_node.value  # the common case, a string, without a call
+            else:
+                value = _plain(value_node, depth + 1, unset)
+            if not value and type(value) in _UNSET_TYPES:
+                unset.append(True)
+            result[key] = value
+        return result
+    if kind is yaml.SequenceNode and node.tag == SEQ:
+        return [_plain(item, depth + 1, unset) for item in node.value]
+    raise _NotPlain
 
 
 class _Converter:
@@ -258,6 +343,9 @@ class _Converter:
         if isinstance(value, datetime.date):  # pragma: no cover - timestamps handled above
             return node.value
         return value
+
+
+_SCALAR_CONVERTER = _Converter("")
 
 
 def parse_json(source: str, text: str) -> tuple[list[ParsedDocument], list[Problem]]:
