@@ -43,7 +43,6 @@ class RuleViolation:
     message: str
 
 
-#: The frameworks of distributed jobs.
 #: Keys of CommonJobInfo (PADDLEFLOW_API.md §4.0), at the top level and in every member.
 COMMON_KEYS = ("id", "name", "labels", "annotations", "schedulingPolicy")
 #: Keys of JobSpec (§4.0b): the top level of a single job, and every member.
@@ -59,6 +58,7 @@ JOBSPEC_KEYS = (
     "port",
     "extensionTemplate",
 )
+#: The frameworks of distributed jobs.
 FRAMEWORKS: frozenset[str] = frozenset(
     {"paddle", "tensorflow", "pytorch", "mxnet", "spark", "mpi", "ray", "aitj"}
 )
