@@ -25,7 +25,7 @@ PARALLELISM = (1, 4, 10)
 # for the job, create it when missing. With every job present it is the no-op apply's baseline.
 SDK_SCRIPT = f"""
 import sys, pathlib, yaml
-from pfctl.client.compat import Client, JobRequest
+from pfctl.client.sdk import Client, JobRequest
 
 host, port, directory = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
 client = Client(host, "{USER}", "{PASSWORD}", port)

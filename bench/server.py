@@ -125,8 +125,8 @@ def seed_jobs(data_dir: Path, count: int) -> None:
     `team` (10 values) and `shard` (100 values); statuses: 1% running, 5% failed, the rest
     succeeded.
     """
-    from pfctl.server.jobcreate import build_new_job
-    from pfctl.server.storage import Store
+    from pfctl.server.jobs.create import build_new_job
+    from pfctl.server.store.storage import Store
 
     store = Store(data_dir)
     template = build_new_job(store, "single", single_job_body("template", {}), "root")
@@ -162,7 +162,7 @@ LIST_CASES: dict[str, dict[str, str]] = {
 def _store_list_seconds(data_dir: Path, params: dict[str, str], runs: int) -> float:
     """The page's query in this process, as the server runs it (`Store.list_job_rows`): the
     database's share of a list, best of the runs."""
-    from pfctl.server import storage
+    from pfctl.server.store import storage
 
     store = storage.Store(data_dir)
     labels = json.loads(params["labels"]) if "labels" in params else None

@@ -16,7 +16,7 @@ import yaml
 
 from pfctl.docgen import COMMANDS_PAGE, MANIFEST_PAGE, generated_pages, stale_pages, write_pages
 from pfctl.errors import ExitCode
-from pfctl.schemas import SCHEMA_NAMES, load_schema
+from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -73,7 +73,7 @@ def test_installed_wheel_validates_the_examples(tmp_path: Path) -> None:
     assert completed.stdout.splitlines()[-1].endswith("valid, 0 invalid")
 
     where = subprocess.run(
-        [str(python), "-c", "import pfctl.schemas as s; print(s.schema_dir())"],
+        [str(python), "-c", "import pfctl.spec.schemas as s; print(s.schema_dir())"],
         cwd=outside,
         capture_output=True,
         text=True,

@@ -24,8 +24,8 @@ from pfctl.cli.help import examples
 from pfctl.errors import ExitCode, PfctlError, UsageError
 
 if TYPE_CHECKING:
-    from pfctl.applier import ApplyReport, JobClient, JobResult
-    from pfctl.plan import DesiredJob, Plan
+    from pfctl.apply.applier import ApplyReport, JobClient, JobResult
+    from pfctl.apply.model import DesiredJob, Plan
 
 #: Show a progress bar instead of one line per job when this many jobs change on a terminal.
 PROGRESS_THRESHOLD = 20
@@ -106,8 +106,8 @@ def diff(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Show what apply would change. Exit 0: no changes, 1: changes, 2: error."""
-    from pfctl.apply_run import check_plan_options, collection_deferred, plan_against_server
-    from pfctl.plan import PlanOptions
+    from pfctl.apply.model import PlanOptions
+    from pfctl.apply.steps import check_plan_options, collection_deferred, plan_against_server
 
     try:
         options = PlanOptions(apply_set=apply_set, prune=prune)
@@ -162,9 +162,9 @@ def apply(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
-    from pfctl.applier import ApplySettings, apply_plan
-    from pfctl.apply_run import check_plan_options, collection_deferred, plan_against_server
-    from pfctl.plan import PlanOptions
+    from pfctl.apply.applier import ApplySettings, apply_plan
+    from pfctl.apply.model import PlanOptions
+    from pfctl.apply.steps import check_plan_options, collection_deferred, plan_against_server
 
     options = PlanOptions(
         apply_set=apply_set, prune=prune, adopt=adopt, force_replace=force_replace
@@ -200,7 +200,7 @@ def apply(
 
 
 def _load(paths: list[str], recursive: bool) -> list[DesiredJob]:
-    from pfctl.apply_run import load_manifest_files, require_valid
+    from pfctl.apply.steps import load_manifest_files, require_valid
 
     result = load_manifest_files(paths, recursive)
     for problem in result.problems:
@@ -210,7 +210,7 @@ def _load(paths: list[str], recursive: bool) -> list[DesiredJob]:
 
 
 def _print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
-    from pfctl.plan_render import render_json, render_text
+    from pfctl.apply.render import render_json, render_text
 
     if output is PlanFormat.JSON:
         typer.echo(render_json(plan, show_secrets=show_secrets), nl=False)
@@ -249,7 +249,7 @@ def _wait(
 def _print_report(
     report: ApplyReport, plan: Plan, waited: dict[str, Any] | None, output: PlanFormat
 ) -> None:
-    from pfctl.plan_render import apply_document, apply_summary_line
+    from pfctl.apply.render import apply_document, apply_summary_line
 
     if output is PlanFormat.JSON:
         import json
@@ -290,8 +290,8 @@ class _Progress:
             typer.echo(line)
 
     def add(self, result: JobResult) -> None:
-        from pfctl.applier import Outcome
-        from pfctl.plan_render import result_line
+        from pfctl.apply.applier import Outcome
+        from pfctl.apply.render import result_line
 
         if not self.text:
             return

@@ -31,7 +31,7 @@ def job_ids_from_server(
     try:
         from pfctl.cli.connection import load_settings
         from pfctl.client.api import PaddleFlowClient
-        from pfctl.client.waiting import is_final
+        from pfctl.spec.statuses import is_final
 
         typed = ctx.params
         settings = load_settings(

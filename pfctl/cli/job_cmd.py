@@ -81,7 +81,7 @@ def create(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Create a job from a JobSpec file (validated before it is sent)."""
-    from pfctl.client.jobspec import build_create_body, check_create_body, read_job_document
+    from pfctl.client.jobfile import build_create_body, check_create_body, read_job_document
     from pfctl.errors import InputError
 
     stdin_text = sys.stdin.read() if file == "-" else None

@@ -24,7 +24,7 @@ def schema(
     """List the schemas, print one, or write them for editors and other tools."""
     import json
 
-    from pfctl.schemas import SCHEMA_NAMES, load_schema
+    from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
 
     if name is not None and name not in SCHEMA_NAMES:
         raise UsageError(f"unknown schema `{name}`; known: {', '.join(SCHEMA_NAMES)}")

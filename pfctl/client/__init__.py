@@ -14,15 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pfctl.client.api import JobPage, PaddleFlowClient, RetryPolicy
-    from pfctl.client.compat import (
-        Client,
-        FileSystem,
-        Flavour,
-        JobInfo,
-        JobRequest,
-        Member,
-        PaddleFlowSDKException,
-    )
     from pfctl.client.config import ClientSettings, resolve_settings
     from pfctl.client.errors import (
         AuthenticationError,
@@ -34,12 +25,22 @@ if TYPE_CHECKING:
         ServerConnectionError,
         ServerError,
     )
+    from pfctl.client.sdk import (
+        Client,
+        FileSystem,
+        Flavour,
+        JobInfo,
+        JobRequest,
+        Member,
+        PaddleFlowSDKException,
+    )
     from pfctl.client.tokens import TokenCache
-    from pfctl.client.waiting import FINAL_STATUSES, WaitResult, is_final, wait_for_jobs
+    from pfctl.client.waiting import WaitResult, wait_for_jobs
+    from pfctl.spec.statuses import FINAL_STATUSES, is_final
 
 _EXPORTS = {
     "pfctl.client.api": ("JobPage", "PaddleFlowClient", "RetryPolicy"),
-    "pfctl.client.compat": (
+    "pfctl.client.sdk": (
         "Client",
         "FileSystem",
         "Flavour",
@@ -60,7 +61,8 @@ _EXPORTS = {
         "ServerError",
     ),
     "pfctl.client.tokens": ("TokenCache",),
-    "pfctl.client.waiting": ("FINAL_STATUSES", "WaitResult", "is_final", "wait_for_jobs"),
+    "pfctl.client.waiting": ("WaitResult", "wait_for_jobs"),
+    "pfctl.spec.statuses": ("FINAL_STATUSES", "is_final"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

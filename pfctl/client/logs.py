@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pfctl.client.waiting import is_final
 from pfctl.errors import ExitCode, PfctlError, UsageError
+from pfctl.spec.statuses import is_final
 
 #: An offset past any log's end: the answer lists the tasks without reading their content.
 _END = 2**62

@@ -7,23 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-#: PaddleFlow's final statuses (``schema.IsImmutableJobStatus``): a job in one never changes.
-FINAL_STATUSES = frozenset(
-    {"succeeded", "failed", "terminated", "skipped", "cancelled", "preempted"}
-)
-#: Final statuses that mean the job did not do its work.
-UNSUCCESSFUL_STATUSES = frozenset({"failed", "terminated", "cancelled", "preempted"})
+from pfctl.spec.statuses import UNSUCCESSFUL_STATUSES, is_final
 
 
 class JobReader(Protocol):
     """What waiting needs from a client: :meth:`PaddleFlowClient.get_job`."""
 
     def get_job(self, job_id: str) -> dict[str, Any]: ...
-
-
-def is_final(status: str) -> bool:
-    """True for a status a job never leaves."""
-    return status in FINAL_STATUSES
 
 
 @dataclass

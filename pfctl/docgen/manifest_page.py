@@ -1,12 +1,12 @@
 """``docs/reference/manifest.md``: the manifest keys of each job type and the objects they hold,
-read from the JSON Schemas (``pfctl.schemas``), which stay the single source of truth."""
+read from the JSON Schemas (``pfctl.spec.schemas``), which stay the single source of truth."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pfctl.schemas import SCHEMA_NAMES, load_schema
+from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
 
 HEADER = """\
 # Manifest reference

@@ -61,7 +61,7 @@ def _code_fingerprint() -> str:
 
     package = Path(pfctl.__file__).parent
     # Installed, the schemas are package data (pfctl/schemas); in a checkout, beside the package
-    # (what pfctl.schemas.schema_dir falls back to).
+    # (what pfctl.spec.schemas.schema_dir falls back to).
     for root in (package, package.parent / "schemas"):
         for directory, dirs, names in os.walk(root):
             dirs[:] = sorted(name for name in dirs if name != "__pycache__")

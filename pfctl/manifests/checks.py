@@ -4,7 +4,7 @@ Both kinds of finding become ``Problem`` values located at the offending node. A
 first checked with the fast predicate; jsonschema runs only to explain a failure.
 
 A workflow job is also checked against the Argo subset the local pfctl server runs
-(``pfctl.workflow_subset``): PaddleFlow accepts any Argo Workflow object, so for the
+(``pfctl.spec.argo_subset``): PaddleFlow accepts any Argo Workflow object, so for the
 ``paddleflow`` target what only the local server refuses is a warning; for the ``local`` target
 it is an error with the server's own text.
 """
@@ -15,11 +15,11 @@ import difflib
 import functools
 from typing import TYPE_CHECKING, Any
 
-from pfctl import jobrules, schemas, workflow_subset
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
 from pfctl.manifests.model import TARGETS, DocumentOutcome, DocumentSummary, Manifest, Problem
 from pfctl.manifests.parse import ParsedDocument
-from pfctl.manifests.paths import Path, format_path
+from pfctl.spec import argo_subset, rules, schemas
+from pfctl.spec.paths import Path, format_path
 
 if TYPE_CHECKING:
     import jsonschema
@@ -164,11 +164,11 @@ def check_document(
                 known = _known_keys(str(kind), context)
                 if path[-1] not in known:
                     reporter.unknown_key(path[:-1], str(path[-1]), list(known), stripped)
-        for violation in jobrules.check_create_body(str(kind), body):
+        for violation in rules.check_create_body(str(kind), body):
             reporter.rule_violation(violation)
     template = body.get("extensionTemplate")
     if kind == "workflow" and isinstance(template, dict):
-        for finding in workflow_subset.check_workflow(template):
+        for finding in argo_subset.check_workflow(template):
             reporter.outside_local_subset(finding, target)
     problems = [*document.problems, *reporter.problems]
     if problems:
@@ -335,7 +335,7 @@ class _Reporter:
                 message += f"; did you mean `{suggestion}`?"
         return message
 
-    def rule_violation(self, violation: jobrules.RuleViolation) -> None:
+    def rule_violation(self, violation: rules.RuleViolation) -> None:
         path = violation.path
         for reported in self.schema_paths:
             shorter = min(len(reported), len(path))
@@ -343,7 +343,7 @@ class _Reporter:
                 return  # the schema already explained this part of the document
         self.add(path, violation.message)
 
-    def outside_local_subset(self, finding: workflow_subset.SubsetProblem, target: str) -> None:
+    def outside_local_subset(self, finding: argo_subset.SubsetProblem, target: str) -> None:
         """A part of the workflow that the local pfctl server's executor cannot run."""
         path: Path = ("extensionTemplate", *finding.path)
         if target == "local":

@@ -373,7 +373,7 @@ def check_file(
 def _with_record(manifest: Manifest) -> Manifest:
     """``manifest`` with the last-applied record its apply writes, computed here (in a worker
     process when there are many files) rather than by the planner."""
-    from pfctl.plan_diff import plain_record_text
+    from pfctl.apply.compare import plain_record_text
 
     return dataclasses.replace(manifest, record=plain_record_text(manifest.type, manifest.body))
 

@@ -60,7 +60,7 @@ class Manifest:
     """The JobSpec fields with unset values removed (no ``type``/``stopped``; includes ``id``)."""
     record: str | None = field(default=None, compare=False)
     """The ``pfctl/last-applied`` text applying it writes, when computed by the loader
-    (``pfctl.plan_diff.plain_record_text``); lets the planner prove a job unchanged cheaply."""
+    (``pfctl.apply.compare.plain_record_text``); lets the planner prove a job unchanged cheaply."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from pfctl.manifests.paths import Path
+from pfctl.spec.paths import Path
 
 __all__ = [
     "IMPLICIT_FIRST_CHARACTERS",

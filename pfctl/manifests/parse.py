@@ -32,7 +32,7 @@ from pfctl.manifests.nodes import (
     mark,
     scalar_tag,
 )
-from pfctl.manifests.paths import Path, format_path
+from pfctl.spec.paths import Path, format_path
 
 __all__ = ["Locator", "ParsedDocument", "parse_json", "parse_yaml"]
 

@@ -27,10 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, REQUEST_ID_HEADER, json_bytes, json_response
 from pfctl.server.hooks import JobRuntime
-from pfctl.server.joblist import JobElementCache
+from pfctl.server.jobs.listing import JobElementCache
 from pfctl.server.paging import MarkerCodec
 from pfctl.server.routes.meta import STATS_PATH
-from pfctl.server.storage import Store
+from pfctl.server.store.storage import Store
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
@@ -92,7 +92,7 @@ class ServerState:
     runtime: JobRuntime
     markers: MarkerCodec
     stats: RequestStats
-    #: encoded ``GET /job`` elements of recently listed jobs (``pfctl.server.joblist``)
+    #: encoded ``GET /job`` elements of recently listed jobs (``pfctl.server.jobs.listing``)
     job_elements: JobElementCache = field(default_factory=JobElementCache)
 
 

@@ -6,8 +6,8 @@ job that left ``init`` (``terminating``) is completed at once, since there are n
 
 from __future__ import annotations
 
-from pfctl.server import jobstatus
-from pfctl.server.storage import Store
+from pfctl.server.store.storage import Store
+from pfctl.spec import statuses
 
 
 class BasicRuntime:
@@ -24,7 +24,7 @@ class BasicRuntime:
 
     def job_stop_requested(self, job_id: str) -> None:
         """Mark the terminating job ``terminated``."""
-        self._store.set_job_status(job_id, jobstatus.TERMINATED, "job is terminated")
+        self._store.set_job_status(job_id, statuses.TERMINATED, "job is terminated")
 
     def job_priority_changed(self, job_id: str) -> None:
         """No queue to reorder."""

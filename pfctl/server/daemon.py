@@ -100,7 +100,7 @@ def run_foreground(
         default_runtime_factory,
         no_executor_factory,
     )
-    from pfctl.server.database import Database
+    from pfctl.server.store.database import Database
 
     Database(data_dir).close()  # a database this pfctl cannot use fails here, cleanly
     sock = _bind(host, port)

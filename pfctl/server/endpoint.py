@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pfctl.server.accounts import is_root
 from pfctl.server.apierrors import ApiError
+from pfctl.server.store.accounts import is_root
 
 if TYPE_CHECKING:
     from pfctl.server.app import ServerState

@@ -160,8 +160,8 @@ def build_openapi() -> dict[str, Any]:
     """The OpenAPI document of every route the server serves."""
     from starlette.routing import Route
 
-    from pfctl.schemas import SCHEMA_NAMES, load_schema
     from pfctl.server.routes import all_routes
+    from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
 
     paths: dict[str, dict[str, Any]] = {}
     for route in all_routes():

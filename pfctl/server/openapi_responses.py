@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pfctl.server import jobstatus
+from pfctl.spec import statuses
 
 _P = "/api/paddleflow/v1"
 
@@ -101,7 +101,7 @@ _JOB_OBJECT = _object(
         "args": {"type": ["array", "null"], "items": _STRING},
         "port": {"type": "integer"},
         "extensionTemplate": {"type": "null"},
-        "status": {"enum": list(jobstatus.ALL_STATUSES)},
+        "status": {"enum": list(statuses.ALL_STATUSES)},
         "message": _STRING,
         "acceptTime": _STRING,
         "startTime": _STRING,

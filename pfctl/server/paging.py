@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.storage import JobFilter, Store
+from pfctl.server.store.storage import JobFilter, Store
 
 
 class _Keyed(Protocol):

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pfctl.plan import (
+from pfctl.apply.compare import is_plain_json, plain_record_text
+from pfctl.apply.model import (
     APPLY_SET_LABEL,
-    FINAL_STATUSES,
     LAST_APPLIED_ANNOTATION,
     MANAGED_BY_LABEL,
     Action,
@@ -27,9 +27,7 @@ from pfctl.plan import (
     SourceLocation,
     noop_action,
 )
-from pfctl.plan_diff import is_plain_json, plain_record_text
-from pfctl.plan_render import render_json, render_text
-from pfctl.planner import (
+from pfctl.apply.planner import (
     applied_record,
     create_body,
     plan_changes,
@@ -39,6 +37,8 @@ from pfctl.planner import (
     unchanged_noop,
     with_records,
 )
+from pfctl.apply.render import render_json, render_text
+from pfctl.spec.statuses import FINAL_STATUSES
 
 STATUSES = ("init", "pending", "running", "terminating", "succeeded", "failed", "terminated")
 

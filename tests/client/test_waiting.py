@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pfctl.client.waiting import FINAL_STATUSES, is_final, wait_for_jobs
+from pfctl.client import FINAL_STATUSES, is_final, wait_for_jobs
 
 
 class ScriptedJobs:

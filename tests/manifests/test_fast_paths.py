@@ -13,7 +13,7 @@ from pfctl.manifests.checks import strip_unset
 from pfctl.manifests.fastcheck import compile_schema
 from pfctl.manifests.nodes import Loader, scalar_tag
 from pfctl.manifests.parse import _convert_document, parse_yaml
-from pfctl.workflow_subset import _Checker
+from pfctl.spec.argo_subset import _Checker
 
 # Raw YAML tokens, written as they are: plain scalars that resolve to every type, quoted and
 # tagged ones, empty values, and flow collections; then ones that make problems.

@@ -2,7 +2,7 @@
 
 ``check_document(..., target="paddleflow")`` (the default) accepts what PaddleFlow accepts and
 warns about each field the local pfctl server refuses; ``target="local"`` makes those errors,
-in the local server's words (``pfctl.workflow_subset``).
+in the local server's words (``pfctl.spec.argo_subset``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from pfctl.manifests.checks import check_document
 from pfctl.manifests.model import TARGETS
 from pfctl.manifests.parse import parse_yaml
-from pfctl.workflow_subset import check_workflow, validate_workflow
+from pfctl.spec.argo_subset import check_workflow, validate_workflow
 
 LOCAL_ONLY = (
     ": the local pfctl server refuses this workflow "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pfctl.plan import APPLY_SET_LABEL
+from pfctl.apply.model import APPLY_SET_LABEL
 from tests.conftest import ServerHandle
 from tests.server.conftest import Api, login
 

@@ -1,6 +1,6 @@
 """Four concurrent applies of the same manifests that create, update and stop jobs at once
-(``tests/apply`` covers four concurrent creating applies): every apply succeeds, one job per id,
-and the server ends where the manifests say.
+(``tests/cli/test_apply_resilience.py`` covers four concurrent creating applies): every apply
+succeeds, one job per id, and the server ends where the manifests say.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pfctl.plan import APPLY_SET_LABEL
+from pfctl.apply.model import APPLY_SET_LABEL
 from tests.conftest import ServerHandle
 from tests.server.conftest import Api, login
 

@@ -8,8 +8,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
-from pfctl.server.database import DATABASE_FILE, SCHEMA_VERSION
-from pfctl.server.storage import Store
+from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
+from pfctl.server.store.storage import Store
 from tests.server.conftest import NO_EXECUTOR, assert_error, login
 from tests.server.test_jobs import create, single_body, unique_id
 

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from pfctl.server.storage import NewJob, Store
+from pfctl.server.store.storage import NewJob, Store
 from tests.server.conftest import NO_EXECUTOR, assert_error, login
 from tests.server.test_jobs import create, unique_id
 

@@ -7,9 +7,9 @@ import json
 import sqlite3
 from typing import Any
 
-from pfctl.server.database import DATABASE_FILE, SCHEMA_VERSION
 from pfctl.server.paging import job_page_sql
-from pfctl.server.storage import JobFilter, Store
+from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
+from pfctl.server.store.storage import JobFilter, Store
 from tests.server.test_list import _stored_job
 
 

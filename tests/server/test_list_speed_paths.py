@@ -1,5 +1,5 @@
-"""``GET /job`` is served from cached, pre-encoded list elements (``pfctl.server.joblist``): its
-bytes must equal the generic path's (``Store.list_jobs`` + ``job_view`` + the list envelope +
+"""``GET /job`` is served from cached, pre-encoded list elements (``pfctl.server.jobs.listing``):
+its bytes must equal the generic path's (``Store.list_jobs`` + ``job_view`` + the list envelope +
 ``json_bytes``) on a cold cache, on a warm one, and after every kind of change to a listed job."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from pfctl.server.endpoint import json_bytes
-from pfctl.server.joblist import JobElementCache, encode_element
-from pfctl.server.jobview import job_view
+from pfctl.server.jobs.listing import JobElementCache, encode_element
+from pfctl.server.jobs.view import job_view
 from pfctl.server.paging import MarkerCodec
-from pfctl.server.storage import JobFilter, Store
+from pfctl.server.store.storage import JobFilter, Store
 from tests.conftest import ServerHandle, launch_pf_server
 from tests.server.conftest import NO_EXECUTOR, Api, login
 from tests.server.test_jobs import WORKFLOW, create, unique_id

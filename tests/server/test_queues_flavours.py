@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pfctl.server.storage import Store
+from pfctl.server.store.storage import Store
 from tests.server.conftest import assert_error
 from tests.server.test_jobs import create
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pfctl.server.storage import Store
+from pfctl.server.store.storage import Store
 from tests.server.test_list import _stored_job
 
 

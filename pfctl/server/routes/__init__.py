@@ -7,8 +7,7 @@ from starlette.routing import BaseRoute
 
 def all_routes() -> list[BaseRoute]:
     """Every route the server serves, in matching order."""
-    from pfctl.server.routes import flavours, jobs, meta, queues, users
-    from pfctl.server.runtime import log_route
+    from pfctl.server.routes import flavours, jobs, logs, meta, queues, users
 
     return [
         *users.routes(),
@@ -16,5 +15,5 @@ def all_routes() -> list[BaseRoute]:
         *queues.routes(),
         *flavours.routes(),
         *meta.routes(),
-        *log_route.routes(),
+        *logs.routes(),
     ]

@@ -9,10 +9,10 @@ from typing import Any
 from starlette.routing import Route
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.catalog import FlavourRecord, NameTaken
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
-from pfctl.server.timefmt import format_time
+from pfctl.server.store.catalog import FlavourRecord, NameTaken
+from pfctl.server.store.timefmt import format_time
 
 
 def flavour_object(flavour: FlavourRecord) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def flavour_object(flavour: FlavourRecord) -> dict[str, Any]:
 
 
 def _positive(key: str, value: Any) -> str:
-    from pfctl.quantity import parse_quantity
+    from pfctl.spec.quantity import parse_quantity
 
     text = str(value)
     try:
@@ -42,7 +42,7 @@ def _positive(key: str, value: Any) -> str:
 
 
 def _scalars(value: Any) -> dict[str, str]:
-    from pfctl.quantity import parse_quantity
+    from pfctl.spec.quantity import parse_quantity
 
     if value is None:
         return {}

@@ -10,14 +10,14 @@ from typing import Any
 
 from starlette.routing import Route
 
-from pfctl.server import jobstatus
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, EncodedJson, endpoint, parse_json
-from pfctl.server.joblist import encode_job_page
-from pfctl.server.jobview import job_view
+from pfctl.server.jobs.listing import encode_job_page
+from pfctl.server.jobs.view import job_view
 from pfctl.server.paging import max_keys
-from pfctl.server.storage import JobFilter, JobIdTaken, JobRecord
-from pfctl.server.timefmt import parse_time
+from pfctl.server.store.storage import JobFilter, JobIdTaken, JobRecord
+from pfctl.server.store.timefmt import parse_time
+from pfctl.spec import statuses
 
 _UPDATE_PRIORITIES = ("", "VERY_LOW", "LOW", "NORMAL", "HIGH", "VERY_HIGH")
 
@@ -38,8 +38,8 @@ def _owned_job(call: Call, job_id: str, context: str, not_found: str) -> JobReco
 
 def _create(job_type: str) -> Any:
     def create_job(call: Call) -> dict[str, Any]:
-        from pfctl.server.jobcreate import build_new_job
-        from pfctl.server.jobdecode import decode_job_body
+        from pfctl.server.jobs.create import build_new_job
+        from pfctl.server.jobs.decode import decode_job_body
 
         body = decode_job_body(job_type, call.json_body())
         new_job = build_new_job(call.state.store, job_type, body, call.user_name)
@@ -120,17 +120,17 @@ def _stop(call: Call, job_id: str) -> None:
     stopped, previous = call.state.store.request_stop(job.id)
     if stopped is None:
         raise ApiError("JobNotFound", f"{context}record not found")
-    if jobstatus.is_final(previous):
+    if statuses.is_final(previous):
         raise ApiError(
             "",
             f"{context}job {job_id} status is already {previous}, and job cannot be stopped",
         )
-    if stopped.status == jobstatus.TERMINATING:
+    if stopped.status == statuses.TERMINATING:
         call.state.runtime.job_stop_requested(job_id)
 
 
 def _modify(call: Call, job_id: str) -> None:
-    from pfctl.server.jobdecode import decode_job_body
+    from pfctl.server.jobs.decode import decode_job_body
 
     body = decode_job_body("update", call.json_body())
     priority = str(body.get("priority", "")).upper()

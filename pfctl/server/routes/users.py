@@ -12,11 +12,11 @@ from typing import Any
 
 from starlette.routing import Route
 
-from pfctl.server.accounts import UserExists, UserRecord, is_root
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
-from pfctl.server.timefmt import format_time
+from pfctl.server.store.accounts import UserExists, UserRecord, is_root
+from pfctl.server.store.timefmt import format_time
 
 USER_NAME_PATTERN = re.compile(r"[A-Za-z0-9-]{4,16}")
 

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pfctl.server import jobstatus
 from pfctl.server.runtime import frameworks, layout, runtime_info
 from pfctl.server.runtime.processes import (
     GroupRecord,
@@ -32,9 +31,10 @@ from pfctl.server.runtime.processes import (
 from pfctl.server.runtime.runtime_info import ReplicaState
 from pfctl.server.runtime.workflow import NodeLaunch, WorkflowRun
 from pfctl.server.runtime.workflow_spec import validate_workflow
+from pfctl.spec import statuses
 
 if TYPE_CHECKING:
-    from pfctl.server.storage import JobRecord, Store
+    from pfctl.server.store.storage import JobRecord, Store
 
 logger = logging.getLogger("pfctl.server")
 
@@ -111,7 +111,7 @@ class JobExecution:
                 self._run_replicas()
         except Exception as error:  # a bug or an I/O failure must not leave the job running
             logger.exception("job %s: local executor error", self.job.id)
-            self._write(jobstatus.FAILED, f"job is failed: local executor error: {error}")
+            self._write(statuses.FAILED, f"job is failed: local executor error: {error}")
         finally:
             leftovers = [process for process in self._launched if process.poll() is None]
             if leftovers:
@@ -124,12 +124,12 @@ class JobExecution:
 
     def _final_status(self, failure: str | None) -> tuple[str, str]:
         if self._shutdown:
-            return jobstatus.FAILED, MESSAGE_SHUTDOWN
+            return statuses.FAILED, MESSAGE_SHUTDOWN
         if self._stop_event.is_set():
-            return jobstatus.TERMINATED, "job is terminated"
+            return statuses.TERMINATED, "job is terminated"
         if failure is not None:
-            return jobstatus.FAILED, failure
-        return jobstatus.SUCCEEDED, MESSAGE_SUCCEEDED
+            return statuses.FAILED, failure
+        return statuses.SUCCEEDED, MESSAGE_SUCCEEDED
 
     def _job_dir(self) -> Path:
         return layout.job_dir(self._data_dir, self.job.pk, self.job.id)
@@ -231,9 +231,7 @@ class JobExecution:
         self._started_at = time.time()
         states = [run.state for run in runs]
         if failure is None:
-            self._write(
-                jobstatus.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
-            )
+            self._write(statuses.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running"))
             failure = self._watch_replicas(runs)
         unfinished = [
             run for run in runs if run.process is not None and run.state.exit_code is None
@@ -273,7 +271,7 @@ class JobExecution:
             if changed:
                 states = [run.state for run in runs]
                 self._write(
-                    jobstatus.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
+                    statuses.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
                 )
             time.sleep(_POLL_SECONDS)
         return None
@@ -302,7 +300,7 @@ class JobExecution:
         template = self.job.spec.get("extensionTemplate")
         problems = validate_workflow(template)
         if problems:
-            self._write(jobstatus.FAILED, "job is failed: " + "; ".join(problems))
+            self._write(statuses.FAILED, "job is failed: " + "; ".join(problems))
             return
         assert isinstance(template, Mapping)
         metadata = template.get("metadata") or {}
@@ -336,7 +334,7 @@ class JobExecution:
                 return
             with lock:
                 self._write(
-                    jobstatus.RUNNING,
+                    statuses.RUNNING,
                     MESSAGE_RUNNING,
                     runtime_info.workflow_runtime(
                         self.job.id,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pfctl.server.runtime import resources
+from pfctl.server import resources
 
 #: Priorities from the highest; anything unknown ranks as NORMAL.
 PRIORITIES = ("VERY_HIGH", "HIGH", "NORMAL", "LOW", "VERY_LOW")

@@ -15,14 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pfctl.server import jobstatus
-from pfctl.server.runtime import layout, placement, resources
+from pfctl.server import resources
+from pfctl.server.runtime import layout, placement
 from pfctl.server.runtime.execution import JobExecution
 from pfctl.server.runtime.processes import kill_recorded_groups
+from pfctl.spec import statuses
 
 if TYPE_CHECKING:
     from pfctl.server.hooks import JobRuntime
-    from pfctl.server.storage import JobRecord, Store
+    from pfctl.server.store.storage import JobRecord, Store
 
 logger = logging.getLogger("pfctl.server")
 
@@ -30,7 +31,7 @@ GRACE_ENV = "PFCTL_STOP_GRACE_SECONDS"
 DEFAULT_GRACE_SECONDS = 10.0
 MESSAGE_SUBMITTED = "submit job to cluster successfully."
 MESSAGE_RESTARTED = "job is failed: the local server restarted while the job was running"
-_ACTIVE = (jobstatus.RUNNING, jobstatus.TERMINATING, jobstatus.PREEMPTING)
+_ACTIVE = (statuses.RUNNING, statuses.TERMINATING, statuses.PREEMPTING)
 
 
 class LocalRuntime:
@@ -63,10 +64,10 @@ class LocalRuntime:
         """End process groups a killed server left, fail the jobs they ran, start scheduling."""
         kill_recorded_groups(layout.groups_dir(self._data_dir))
         for job in self._store.list_jobs_in_status(_ACTIVE):
-            if job.status == jobstatus.RUNNING:
-                self._store.set_job_status(job.id, jobstatus.FAILED, MESSAGE_RESTARTED)
+            if job.status == statuses.RUNNING:
+                self._store.set_job_status(job.id, statuses.FAILED, MESSAGE_RESTARTED)
             else:
-                self._store.set_job_status(job.id, jobstatus.TERMINATED, "job is terminated")
+                self._store.set_job_status(job.id, statuses.TERMINATED, "job is terminated")
         self._thread.start()
 
     def job_created(self, job_id: str) -> None:
@@ -114,17 +115,17 @@ class LocalRuntime:
 
     def schedule_once(self) -> None:
         """One scheduling pass (the thread calls it; tests may too)."""
-        for job in self._store.list_jobs_in_status([jobstatus.INIT]):
-            self._store.set_job_status(job.id, jobstatus.PENDING, MESSAGE_SUBMITTED)
+        for job in self._store.list_jobs_in_status([statuses.INIT]):
+            self._store.set_job_status(job.id, statuses.PENDING, MESSAGE_SUBMITTED)
         with self._lock:
             running_ids = set(self._executions)
-        for job in self._store.list_jobs_in_status([jobstatus.TERMINATING]):
+        for job in self._store.list_jobs_in_status([statuses.TERMINATING]):
             if job.id not in running_ids:
-                self._store.set_job_status(job.id, jobstatus.TERMINATED, "job is terminated")
+                self._store.set_job_status(job.id, statuses.TERMINATED, "job is terminated")
         # A job started by an earlier pass may still read `pending` until its thread says `running`.
         pending = [
             job
-            for job in self._store.list_jobs_in_status([jobstatus.PENDING])
+            for job in self._store.list_jobs_in_status([statuses.PENDING])
             if job.id not in running_ids
         ]
         requests: dict[str, dict[str, Decimal]] = {}
@@ -168,7 +169,7 @@ class LocalRuntime:
             return resources.job_request(job.spec.get("members") or [])
         except (ValueError, TypeError) as error:
             message = f"job is failed: its resources cannot be read: {error}"
-            self._store.set_job_status(job.id, jobstatus.FAILED, message)
+            self._store.set_job_status(job.id, statuses.FAILED, message)
             return None
 
     def _start(
@@ -188,7 +189,7 @@ class LocalRuntime:
             self._executions[job.id] = execution
         # A stop that raced with this start: the hook found no execution, the store has it.
         current = self._store.get_job(job.id)
-        if current is None or current.status != jobstatus.PENDING:
+        if current is None or current.status != statuses.PENDING:
             execution.request_stop()
         execution.start()
 

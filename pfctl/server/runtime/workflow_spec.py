@@ -1,6 +1,6 @@
 """The Argo Workflow subset the local executor runs: its check and parameter substitution.
 
-The check itself (``validate_workflow``, ``check_workflow``) lives in ``pfctl.workflow_subset``,
+The check itself (``validate_workflow``, ``check_workflow``) lives in ``pfctl.spec.argo_subset``,
 a light module that ``pfctl validate`` shares; this module adds what only the executor needs.
 """
 
@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pfctl.workflow_subset import (
+from pfctl.spec.argo_subset import (
     EXPRESSION,
     SUBSET_HINT,
     SubsetProblem,

@@ -1,0 +1,206 @@
+"""The values a plan is made of: desired jobs in, one action per job out.
+
+The planner (:mod:`pfctl.apply.planner`) builds these, the renderers (:mod:`pfctl.apply.render`)
+show them and the applier (:mod:`pfctl.apply.applier`) executes them. They carry no behaviour
+beyond small queries, so a plan can be built in a test from plain data and compared field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pfctl.spec.statuses import TERMINATING
+
+#: Label pfctl writes on every job it creates or updates.
+MANAGED_BY_LABEL = "pfctl/managed-by"
+MANAGED_BY_VALUE = "pfctl"
+#: Label naming the apply-set a job belongs to (only written when an apply-set is given).
+APPLY_SET_LABEL = "pfctl/apply-set"
+#: Annotation holding the compact JSON of the manifest last applied to the job.
+LAST_APPLIED_ANNOTATION = "pfctl/last-applied"
+
+OWN_LABELS = frozenset({MANAGED_BY_LABEL, APPLY_SET_LABEL})
+OWN_ANNOTATIONS = frozenset({LAST_APPLIED_ANNOTATION})
+
+#: The status of a job that is being stopped and needs no further stop request.
+STOPPING_STATUS = TERMINATING
+DEFAULT_PRIORITY = "NORMAL"
+
+
+class Action(str, Enum):
+    """What the applier does to one job."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    STOP = "stop"
+    NOOP = "noop"
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a manifest was read from, for messages."""
+
+    source: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.source}:{self.line}:{self.column}"
+        return self.source
+
+
+@dataclass(frozen=True)
+class DesiredJob:
+    """One manifest: the job as it should be.
+
+    ``body`` is the create request body (camelCase JobSpec keys, unset values removed,
+    including ``id``); ``stopped`` is the manifest's ``stopped`` flag.
+
+    ``record`` is optional and trusted: the ``pfctl/last-applied`` text of this manifest, as
+    ``pfctl.apply.compare.plain_record_text(type, body)`` makes it, for a body of plain JSON values
+    only. A loader may compute it where it builds the body, so that planning an unchanged job
+    only compares texts; when it is ``None`` the planner computes it.
+    """
+
+    id: str
+    type: str
+    body: Mapping[str, Any]
+    stopped: bool = False
+    location: SourceLocation | None = None
+    record: str | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """The choices that change a plan (the matching ``pfctl apply`` flags)."""
+
+    apply_set: str | None = None
+    prune: bool = False
+    adopt: bool = False
+    force_replace: bool = False
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs: ``before`` and ``after`` are ``None`` when the field is absent.
+
+    ``path`` is a sequence of keys and list indexes from the job body's root, for example
+    ``("members", 0, "image")`` or ``("labels", "team")``.
+    """
+
+    path: tuple[str | int, ...]
+    before: Any
+    after: Any
+    forces_replacement: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """The body of one ``update_job`` call; an empty value in labels/annotations deletes the key."""
+
+    priority: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        """True when the request would change nothing."""
+        return self.priority is None and not self.labels and not self.annotations
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    """Something a reviewer should know that is not a failure (e.g. an unchangeable priority)."""
+
+    job_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class JobAction:
+    """The plan for one job.
+
+    ``changes`` are the differences a reviewer sees (pfctl's own labels and annotation never
+    appear there); ``create_body`` (create, replace) and ``update`` (update, stop) are what the
+    applier sends. ``refusal`` says why the applier will not execute a change without a flag
+    (``--force-replace``, ``--adopt``).
+    """
+
+    id: str
+    action: Action
+    job_type: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    reasons: tuple[str, ...] = ()
+    refusal: str | None = None
+    create_body: Mapping[str, Any] | None = None
+    update: UpdateRequest | None = None
+    live_status: str | None = None
+    location: SourceLocation | None = None
+
+    @property
+    def is_change(self) -> bool:
+        """True for every action but ``noop``."""
+        return self.action is not Action.NOOP
+
+
+def noop_action(
+    job_id: str, job_type: str | None, location: SourceLocation | None, live_status: str | None
+) -> JobAction:
+    """``JobAction(id=job_id, action=Action.NOOP, job_type=job_type, location=location,
+    live_status=live_status)``, built several times faster.
+
+    A plan of thousands of unchanged jobs makes one of these per job, and a frozen dataclass's
+    ``__init__`` sets every field through ``object.__setattr__``; this sets them all at once.
+    """
+    action = object.__new__(JobAction)
+    object.__setattr__(
+        action,
+        "__dict__",
+        {
+            "id": job_id,
+            "action": Action.NOOP,
+            "job_type": job_type,
+            "changes": (),
+            "reasons": (),
+            "refusal": None,
+            "create_body": None,
+            "update": None,
+            "live_status": live_status,
+            "location": location,
+        },
+    )
+    return action
+
+
+SUMMARY_KEYS = ("create", "update", "replace", "stop", "noop", "refused")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One action per job, in manifest order then pruned jobs, plus warnings."""
+
+    actions: tuple[JobAction, ...]
+    warnings: tuple[PlanWarning, ...] = ()
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would send anything (refused changes count as changes)."""
+        return any(action.is_change for action in self.actions)
+
+    @property
+    def refused(self) -> tuple[JobAction, ...]:
+        """The changes the applier will refuse with the options the plan was made with."""
+        return tuple(action for action in self.actions if action.refusal is not None)
+
+    def counts(self) -> dict[str, int]:
+        """Number of jobs per action (``refused`` also counts within its action)."""
+        counts = dict.fromkeys(SUMMARY_KEYS, 0)
+        for action in self.actions:
+            counts[action.action.value] += 1
+            if action.refusal is not None:
+                counts["refused"] += 1
+        return counts

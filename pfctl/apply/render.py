@@ -1,0 +1,235 @@
+"""Plans as text a reviewer reads and as JSON a program reads (the format is in docs/apply.md).
+
+Secret-looking env values are masked in both unless the caller asks for them (DESIGN.md §4.11).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pfctl.apply.applier import ApplyReport, JobResult, Outcome
+from pfctl.apply.model import Action, FieldChange, JobAction, Plan
+
+#: Version of the JSON plan document; bumped on incompatible changes.
+PLAN_FORMAT_VERSION = 1
+MASK = "(sensitive)"
+ABSENT = "(absent)"
+
+_SECRET_KEY = re.compile(r"PASSWORD|TOKEN|SECRET|KEY", re.IGNORECASE)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.STOP: "-",
+    Action.NOOP: "=",
+}
+_COLORS = {
+    Action.CREATE: "32",  # green
+    Action.UPDATE: "33",  # yellow
+    Action.REPLACE: "35",  # magenta
+    Action.STOP: "31",  # red
+    Action.NOOP: "0",
+}
+_WARNING_COLOR = "33"
+_RESET = "\x1b[0m"
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """A field path as text: ``members[0].image``, ``labels["app.kubernetes.io/name"]``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text
+
+
+def is_secret_key(key: str) -> bool:
+    """True for env keys whose values are masked (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``,
+    ``*KEY*``, case-insensitive)."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask_value(path: tuple[str | int, ...], value: Any) -> Any:
+    """``value`` at ``path`` with the values of secret-looking env keys replaced by a mask."""
+    for index, part in enumerate(path):
+        if part == "env" and index + 1 < len(path):
+            key = path[index + 1]
+            if isinstance(key, str) and is_secret_key(key):
+                return MASK if value is not None else None
+    if isinstance(value, Mapping):
+        return {str(k): mask_value((*path, str(k)), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_value((*path, i), v) for i, v in enumerate(value)]
+    return value
+
+
+def shown_change(change: FieldChange, show_secrets: bool) -> FieldChange:
+    """The change as it may be shown: masked unless ``show_secrets``."""
+    if show_secrets:
+        return change
+    return FieldChange(
+        change.path,
+        mask_value(change.path, change.before),
+        mask_value(change.path, change.after),
+        change.forces_replacement,
+    )
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 1 to create, ...`` or ``No changes: N unchanged.``"""
+    counts = plan.counts()
+    if not plan.has_changes:
+        return f"No changes: {counts['noop']} unchanged."
+    text = (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['stop']} to stop, {counts['noop']} unchanged"
+    )
+    if counts["refused"]:
+        text += f" ({counts['refused']} refused)"
+    return text + "."
+
+
+def render_text(plan: Plan, *, color: bool = False, show_secrets: bool = False) -> str:
+    """The per-job diff: changed jobs with their fields, warnings, then the summary line."""
+    lines: list[str] = []
+    for action in plan.actions:
+        if action.is_change:
+            lines.extend(_job_lines(action, color=color, show_secrets=show_secrets))
+    for warning in plan.warnings:
+        lines.append(_paint(f"warning: {warning.job_id}: {warning.message}", _WARNING_COLOR, color))
+    if lines:
+        lines.append("")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def plan_document(plan: Plan, *, show_secrets: bool = False) -> dict[str, Any]:
+    """The machine plan: every job with its action, changes and reasons, warnings, summary."""
+    return {
+        "formatVersion": PLAN_FORMAT_VERSION,
+        "changed": plan.has_changes,
+        "jobs": [_job_document(action, show_secrets) for action in plan.actions],
+        "warnings": [{"id": w.job_id, "message": w.message} for w in plan.warnings],
+        "summary": plan.counts(),
+    }
+
+
+def render_json(plan: Plan, *, show_secrets: bool = False) -> str:
+    """:func:`plan_document` as indented JSON text."""
+    return json.dumps(plan_document(plan, show_secrets=show_secrets), indent=2) + "\n"
+
+
+def format_value(value: Any) -> str:
+    """A JSON value on one line; ``(absent)`` for a missing field."""
+    if value is None:
+        return ABSENT
+    if value == MASK:
+        return MASK
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _job_lines(action: JobAction, *, color: bool, show_secrets: bool) -> list[str]:
+    symbol = _SYMBOLS[action.action]
+    head = f"{symbol} {action.id}"
+    if action.job_type:
+        head += f" ({action.job_type})"
+    if action.live_status:
+        head += f" [{action.live_status}]"
+    if action.location is not None:
+        head += f"  {action.location}"
+    lines = [_paint(head, _COLORS[action.action], color)]
+    if action.refusal:
+        lines.append(_paint(f"    # refused: {action.refusal}", _WARNING_COLOR, color))
+    for reason in action.reasons:
+        if action.action is not Action.CREATE:
+            lines.append(f"    # {reason}")
+    for change in action.changes:
+        shown = shown_change(change, show_secrets)
+        if action.action is Action.CREATE:
+            text = f"{format_path(shown.path)}: {format_value(shown.after)}"
+        else:
+            text = (
+                f"{format_path(shown.path)}: {format_value(shown.before)} -> "
+                f"{format_value(shown.after)}"
+            )
+        if shown.forces_replacement:
+            text += "  # forces replacement"
+        lines.append(f"    {text}")
+    return lines
+
+
+def _job_document(action: JobAction, show_secrets: bool) -> dict[str, Any]:
+    changes = []
+    for change in action.changes:
+        shown = shown_change(change, show_secrets)
+        changes.append(
+            {
+                "path": format_path(shown.path),
+                "segments": list(shown.path),
+                "before": shown.before,
+                "after": shown.after,
+                "forcesReplacement": shown.forces_replacement,
+            }
+        )
+    return {
+        "id": action.id,
+        "type": action.job_type,
+        "action": action.action.value,
+        "status": action.live_status,
+        "source": str(action.location) if action.location is not None else None,
+        "changes": changes,
+        "reasons": list(action.reasons),
+        "refused": action.refusal,
+    }
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    if not color or code == "0":
+        return text
+    return f"\x1b[{code}m{text}{_RESET}"
+
+
+def result_line(result: JobResult) -> str:
+    """One line per job an apply changed or failed: ``created job-a``, ``failed job-b: why``."""
+    text = f"{result.outcome.value} {result.id}"
+    if result.message and result.outcome is not Outcome.UNCHANGED:
+        text += f": {result.message}"
+    return text
+
+
+def apply_summary_line(report: ApplyReport) -> str:
+    """``Apply complete: N created, ..., N failed.`` (``Apply failed`` when any job failed)."""
+    head = "Apply complete" if report.ok else "Apply failed"
+    return f"{head}: {report.summary()}."
+
+
+def apply_document(
+    report: ApplyReport, plan: Plan, waited: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The machine report of an apply: each job's outcome, the warnings, the summary, and the
+    result of ``--wait`` (``None`` without it)."""
+    return {
+        "formatVersion": PLAN_FORMAT_VERSION,
+        "ok": report.ok,
+        "jobs": [
+            {
+                "id": result.id,
+                "outcome": result.outcome.value,
+                "action": result.action.action.value,
+                "message": result.message or None,
+            }
+            for result in report.results
+        ],
+        "warnings": [{"id": w.job_id, "message": w.message} for w in plan.warnings],
+        "summary": report.counts(),
+        "wait": dict(waited) if waited is not None else None,
+    }

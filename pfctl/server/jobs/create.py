@@ -1,0 +1,196 @@
+"""Job creation: PaddleFlow's create rules (PADDLEFLOW_API.md §7) and the job as stored.
+
+The rules that need no database come from ``pfctl.spec.rules`` (shared with ``pfctl validate``);
+this module adds the ones that do: the queue exists and is open, a named flavour is registered
+(and is replaced by its registered resources), and the job's total request fits the queue's
+maximum. Every failure is ``JobCreateFailed`` 400 with PaddleFlow's bare error text.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from pfctl.server.apierrors import ApiError
+from pfctl.server.store.catalog import DEFAULT_QUEUE, resource_amounts
+from pfctl.server.store.storage import NewJob, Store
+from pfctl.spec.rules import JOBSPEC_KEYS
+
+_CUSTOM_FLAVOURS = ("", "customFlavour")
+_MEMBER_SPEC_KEYS = ("id", "name", *JOBSPEC_KEYS)
+
+
+def _fail(message: str) -> ApiError:
+    return ApiError("JobCreateFailed", message)
+
+
+def new_job_id() -> str:
+    """``job-`` and 16 hex characters, as PaddleFlow generates ids."""
+    return f"job-{uuid.uuid4().hex[:16]}"
+
+
+def build_new_job(store: Store, job_type: str, body: dict[str, Any], user_name: str) -> NewJob:
+    """Check ``body`` (already decoded) against every create rule and build the job to store."""
+    from pfctl.spec.rules import check_create_body
+
+    violations = check_create_body(job_type, body)
+    early = [v for v in violations if v.path[:1] in (("id",), ("name",))]
+    if early:
+        raise _fail(early[0].message)
+    policy = body.get("schedulingPolicy") or {}
+    queue_name = policy.get("queue") or DEFAULT_QUEUE
+    queue = store.get_queue(queue_name)
+    if queue is None:
+        raise _fail("get queue failed when creating job, err=record not found")
+    if queue.status != "open":
+        raise _fail(
+            f"queue[{queue_name}] status is {queue.status}, "
+            "and only queue with open status can submit jobs"
+        )
+    if violations:
+        raise _fail(violations[0].message)
+    priority = (policy.get("priority") or "NORMAL").upper()
+    labels = dict(body.get("labels") or {})
+    annotations = dict(body.get("annotations") or {})
+    spec = copy.deepcopy(body)
+    spec.pop("UserName", None)
+    spec["schedulingPolicy"] = {"queue": queue_name, "priority": priority}
+    if job_type == "single":
+        framework = "standalone"
+        member_bodies = [{**body, "role": "worker", "replicas": 1}]
+    elif job_type == "distributed":
+        framework = str(body.get("framework", ""))
+        member_bodies = list(body.get("members") or [])
+    else:
+        framework = ""
+        member_bodies = []
+    skip_resources = bool(body.get("extensionTemplate")) and not body.get("members")
+    if job_type != "workflow":
+        members = [
+            _member(
+                store,
+                member,
+                job_type=job_type,
+                queue=queue_name,
+                priority=priority,
+                labels=labels,
+                annotations=annotations,
+            )
+            for member in member_bodies
+        ]
+        if not skip_resources:
+            _check_queue_capacity(store, queue_name, members)
+        spec["members"] = members
+        spec["framework"] = framework
+    else:
+        _check_workflow_template(body.get("extensionTemplate"))
+    return NewJob(
+        id=str(body.get("id") or new_job_id()),
+        name=str(body.get("name", "")),
+        type=job_type,
+        framework=framework,
+        user_name=user_name,
+        queue=queue_name,
+        priority=priority,
+        labels=labels,
+        annotations=annotations,
+        spec=spec,
+    )
+
+
+def _member(
+    store: Store,
+    body: dict[str, Any],
+    *,
+    job_type: str,
+    queue: str,
+    priority: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+) -> dict[str, Any]:
+    """One member as stored: its spec, the job's policy, labels and annotations (PaddleFlow
+    overwrites the member's own), ``pworker`` read as ``worker``, the flavour resolved."""
+    member: dict[str, Any] = {
+        "role": "worker" if body.get("role") == "pworker" else body.get("role", ""),
+        "replicas": body.get("replicas", 1 if job_type == "single" else 0),
+    }
+    for key in _MEMBER_SPEC_KEYS:
+        if key in body and not (job_type == "single" and key in ("id", "name")):
+            member[key] = copy.deepcopy(body[key])
+    member["flavour"] = resolve_flavour(store, body.get("flavour") or {})
+    member["schedulingPolicy"] = {"queue": queue, "priority": priority}
+    member["labels"] = dict(labels)
+    member["annotations"] = dict(annotations)
+    return member
+
+
+def resolve_flavour(store: Store, flavour: dict[str, Any]) -> dict[str, Any]:
+    """A member's flavour with its resources: a registered flavour's own values, or a custom one
+    (cpu 1 / mem 1Gi when either is missing, as PaddleFlow falls back)."""
+    name = str(flavour.get("name", ""))
+    if name in _CUSTOM_FLAVOURS:
+        cpu, mem = str(flavour.get("cpu", "")), str(flavour.get("mem", ""))
+        if not cpu or not mem:
+            return {"name": name, "cpu": "1", "mem": "1Gi"}
+        resolved: dict[str, Any] = {"name": name, "cpu": cpu, "mem": mem}
+        if flavour.get("scalarResources"):
+            resolved["scalarResources"] = dict(flavour["scalarResources"])
+    else:
+        registered = store.catalog.get_flavour(name)
+        if registered is None:
+            raise _fail(f"get flavour[{name}] failed, err:record not found")
+        resolved = {"name": name, "cpu": registered.cpu, "mem": registered.mem}
+        if registered.scalar_resources:
+            resolved["scalarResources"] = dict(registered.scalar_resources)
+    amounts = resource_amounts(resolved)
+    if not amounts.get("cpu") or not amounts.get("mem"):
+        raise _fail(f"flavour[{name}] cpu or memory is empty")
+    return resolved
+
+
+def job_request(members: list[dict[str, Any]]) -> dict[str, Decimal]:
+    """The sum over members of flavour x replicas, by resource name."""
+    total: dict[str, Decimal] = {}
+    for member in members:
+        replicas = Decimal(int(member.get("replicas") or 0))
+        for name, amount in resource_amounts(member.get("flavour") or {}).items():
+            total[name] = total.get(name, Decimal(0)) + amount * replicas
+    return total
+
+
+def _describe(amounts: dict[str, Decimal]) -> str:
+    return "".join(f"{name}: {_quantity_text(name, value)}, " for name, value in amounts.items())
+
+
+def _quantity_text(name: str, value: Decimal) -> str:
+    """A readable quantity: memory in Gi/Mi/Ki when it divides evenly, others as numbers."""
+    if name != "cpu" and value >= 1024 and value == value.to_integral_value():
+        for suffix, unit in (("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024)):
+            if value % unit == 0:
+                return f"{int(value // unit)}{suffix}"
+    return format(value.normalize(), "f")
+
+
+def _check_queue_capacity(store: Store, queue_name: str, members: list[dict[str, Any]]) -> None:
+    queue = store.get_queue(queue_name)
+    if queue is None:
+        return
+    maximum = queue.max_amounts
+    if queue.quota_type == "volcanoCapabilityQuota" and not any(maximum.values()):
+        return
+    request = job_request(members)
+    if any(amount > maximum.get(name, Decimal(0)) for name, amount in request.items()):
+        raise _fail(
+            f"the flavour[{_describe(request)}] is larger than queue's [{_describe(maximum)}]"
+        )
+
+
+def _check_workflow_template(template: Any) -> None:
+    """Reject a workflow template outside the subset the local executor runs."""
+    from pfctl.server.runtime.workflow import validate_workflow
+
+    problems = validate_workflow(template)
+    if problems:
+        raise _fail(str(problems[0]))

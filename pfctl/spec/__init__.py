@@ -1,0 +1,7 @@
+"""What a PaddleFlow job request may be, shared by validate, the SDK and the local server.
+
+The JSON Schemas (``schemas``), PaddleFlow's create rules that need no database (``rules``), the
+Argo Workflow subset the local executor runs (``argo_subset``), resource quantities
+(``quantity``), job statuses and their transition rule (``statuses``) and JSON paths (``paths``).
+Every module here is pure and light: no I/O beyond reading the packaged schema files.
+"""
