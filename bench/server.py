@@ -162,11 +162,12 @@ LIST_CASES: dict[str, dict[str, str]] = {
 def _store_list_seconds(data_dir: Path, params: dict[str, str], runs: int) -> float:
     """The page's query in this process, as the server runs it (`Store.list_job_rows`): the
     database's share of a list, best of the runs."""
-    from pfctl.server.store import storage
+    from pfctl.server.store.jobrecords import JobFilter
+    from pfctl.server.store.storage import Store
 
-    store = storage.Store(data_dir)
+    store = Store(data_dir)
     labels = json.loads(params["labels"]) if "labels" in params else None
-    job_filter = storage.JobFilter(status=params.get("status"), labels=labels)
+    job_filter = JobFilter(status=params.get("status"), labels=labels)
     try:
         return _best_seconds(lambda: store.list_job_rows(job_filter, 1001), runs)
     finally:

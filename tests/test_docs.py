@@ -142,11 +142,12 @@ def test_exit_codes_page_lists_every_exit_code() -> None:
 
 
 def test_configuration_page_names_every_environment_variable() -> None:
-    from pfctl.client import config, tokens
+    from pfctl.cache_dir import ENV_CACHE_DIR
+    from pfctl.client import config
 
     page = (DOCS / "configuration.md").read_text(encoding="utf-8")
     names = [config.ENV_SERVER, config.ENV_USER, config.ENV_PASSWORD, config.ENV_PF_CONFIG]
-    for name in [*names, tokens.ENV_CACHE_DIR, "NO_COLOR"]:
+    for name in [*names, ENV_CACHE_DIR, "NO_COLOR"]:
         assert f"`{name}`" in page
     assert "paddleflow.ini" in page
 

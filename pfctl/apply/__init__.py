@@ -1,3 +1,4 @@
-"""Plans and their execution: manifests + live jobs -> a plan (``planner``), carried out by the
-``applier``; ``steps`` are the stages `pfctl diff` and `pfctl apply` share, ``render`` shows a
-plan as text or JSON."""
+"""Plans and their execution: manifests + live jobs -> a plan (``planner``, with ``compare``),
+carried out by the ``applier``; ``model`` holds the values (``DesiredJob``, ``LiveJob``, ``Plan``),
+``steps`` the stages `pfctl diff` and `pfctl apply` share (reading the server, planning, waiting
+for the applied jobs), and ``render`` shows plans and apply reports as text or JSON."""

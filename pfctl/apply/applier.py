@@ -23,6 +23,7 @@ from pfctl.apply.model import (
     Action,
     DesiredJob,
     JobAction,
+    LiveJob,
     Plan,
     PlanOptions,
     PlanWarning,
@@ -132,13 +133,24 @@ def live_filter(apply_set: str | None) -> dict[str, str]:
     return {MANAGED_BY_LABEL: MANAGED_BY_VALUE}
 
 
-def read_live_jobs(client: JobClient, apply_set: str | None) -> list[dict[str, Any]]:
+def read_live_jobs(client: JobClient, apply_set: str | None) -> list[LiveJob]:
     """The live jobs pfctl manages (of ``apply_set`` when given), in as few list pages as possible.
 
     A job missing here is not proof that it is absent (an unmanaged job, or a server whose label
     filter is unreliable): creation re-reads on failure.
     """
-    return list(client.iter_jobs(page_size=LIST_PAGE_SIZE, labels=live_filter(apply_set)))
+    listed = client.iter_jobs(page_size=LIST_PAGE_SIZE, labels=live_filter(apply_set))
+    return [LiveJob.from_wire(job) for job in listed]
+
+
+def read_live_job(client: JobClient, job_id: str) -> LiveJob | None:
+    """The live job ``job_id`` read again, or ``None`` when the server has no such job."""
+    from pfctl.client.errors import NotFoundError
+
+    try:
+        return LiveJob.from_wire(client.get_job(job_id))
+    except NotFoundError:
+        return None
 
 
 def confirm_absent(
@@ -153,18 +165,13 @@ def confirm_absent(
     Used where the plan is shown rather than executed (diff, dry run), so that the reviewer sees
     the refusal of an unmanaged job instead of a create that would fail.
     """
-    from pfctl.client.errors import NotFoundError
-
     by_id = {job.id: job for job in desired}
     creates = [action.id for action in plan.actions if action.action is Action.CREATE]
     if not creates:
         return plan
 
-    def read(job_id: str) -> dict[str, Any] | None:
-        try:
-            return client.get_job(job_id)
-        except NotFoundError:
-            return None
+    def read(job_id: str) -> LiveJob | None:
+        return read_live_job(client, job_id)
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         found = dict(zip(creates, pool.map(read, creates), strict=True))
@@ -249,12 +256,10 @@ class _JobExecutor:
 
     def recover(self, failed: JobAction, error: PfctlError) -> JobResult:
         """Read the job again and, if the situation changed, carry out the new plan once."""
-        from pfctl.client.errors import NotFoundError, ServerConnectionError
+        from pfctl.client.errors import ServerConnectionError
 
         try:
-            live: dict[str, Any] | None = self.client.get_job(failed.id)
-        except NotFoundError:
-            live = None
+            live = read_live_job(self.client, failed.id)
         except ServerConnectionError as unreachable:
             self.unreachable = str(unreachable)
             return JobResult(failed.id, Outcome.FAILED, failed, str(error))
@@ -275,7 +280,7 @@ class _JobExecutor:
         return JobResult(failed.id, _OUTCOME_OF[again.action], again, note)
 
     def replan(
-        self, job_id: str, live: dict[str, Any] | None
+        self, job_id: str, live: LiveJob | None
     ) -> tuple[JobAction | None, list[PlanWarning]]:
         """The plan for the job as it is now (``None``: nothing to do for a pruned job)."""
         job = self.desired.get(job_id)

@@ -1,40 +1,15 @@
-"""Field-level comparisons for the planner: the canonical record text, deepdiff of records,
-three-way string maps, leaves.
+"""Field-level comparisons for the planner: deepdiff of records, three-way string maps, leaves.
 
-Pure functions on JSON-shaped data; ``deepdiff`` is imported only when a record is compared.
+Pure functions on JSON-shaped data; ``deepdiff`` is imported only when a record is compared. The
+record text itself is ``pfctl.manifests.record``'s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from math import isnan
 from typing import Any
 
-from pfctl.apply.model import DesiredJob, FieldChange
-
-# One encoder for every record: ``json.dumps`` with these options would build a new one per call.
-_RECORD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def record_text(record: Mapping[str, Any]) -> str:
-    """The compact, canonical JSON of a record (sorted keys, so equal records compare equal)."""
-    return _RECORD_ENCODER.encode(record)
-
-
-def plain_record_text(job_type: str, body: Mapping[str, Any]) -> str | None:
-    """``record_text`` of a manifest's last-applied record (the body plus ``type``) when the body
-    is plain JSON (:func:`is_plain_json`), else ``None``.
-
-    Only such a record decodes back to exactly itself, which the planner's fast no-op check
-    relies on; a loader may store the result in ``DesiredJob.record``.
-    """
-    record = {**body, "type": job_type}
-    try:
-        text = record_text(record)  # first, as it also refuses circular documents
-    except (TypeError, ValueError):
-        return None
-    return text if is_plain_json(record) else None
+from pfctl.apply.model import DesiredJob, FieldChange, LiveJob, as_mapping
 
 
 def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
@@ -98,35 +73,6 @@ def unchanged_map(
     return True
 
 
-_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def is_plain_json(document: Mapping[str, Any]) -> bool:
-    """True when ``document`` is built of exactly dict, list, str, int, bool, ``None`` and finite
-    or infinite (not NaN) floats, with string keys: what JSON encodes and decodes unchanged."""
-    if type(document) is not dict:
-        return False
-    pending: list[Any] = [document]
-    while pending:
-        container = pending.pop()
-        if type(container) is dict:
-            for key in container:
-                if type(key) is not str:
-                    return False
-            children = container.values()
-        else:
-            children = container
-        for child in children:
-            kind = type(child)
-            if kind in _PLAIN_SCALARS:
-                continue
-            if kind is dict or kind is list:
-                pending.append(child)
-            elif kind is not float or isnan(child):
-                return False
-    return True
-
-
 def immutable_part(record: Mapping[str, Any]) -> dict[str, Any]:
     """A record without its mutable fields (labels, annotations, schedulingPolicy.priority)."""
     part = {k: v for k, v in record.items() if k not in ("labels", "annotations")}
@@ -140,24 +86,25 @@ def immutable_part(record: Mapping[str, Any]) -> dict[str, Any]:
     return part
 
 
-def adoption_differences(job: DesiredJob, live: Mapping[str, Any]) -> list[FieldChange]:
+def adoption_differences(job: DesiredJob, live: LiveJob) -> list[FieldChange]:
     """Immutable fields of a job pfctl did not create that visibly differ from the manifest.
 
     Only fields a server reliably echoes are compared, and only when both sides set them.
     """
+    wire = live.wire
     pairs: list[tuple[tuple[str | int, ...], Any, Any]] = [
-        (("name",), job.body.get("name"), live.get("name")),
+        (("name",), job.body.get("name"), wire.get("name")),
         (
             ("schedulingPolicy", "queue"),
             as_mapping(job.body.get("schedulingPolicy")).get("queue"),
-            as_mapping(live.get("schedulingPolicy")).get("queue"),
+            as_mapping(wire.get("schedulingPolicy")).get("queue"),
         ),
-        (("type",), job.type, _type_of(live)),
+        (("type",), job.type, _type_of(wire)),
     ]
     if job.type == "single":
         pairs += [
-            (("image",), job.body.get("image"), live.get("image")),
-            (("command",), job.body.get("command"), live.get("command")),
+            (("image",), job.body.get("image"), wire.get("image")),
+            (("command",), job.body.get("command"), wire.get("command")),
         ]
     return [
         FieldChange(path, live_value, wanted, True)
@@ -195,16 +142,3 @@ def flatten(
 def present(value: Any) -> Any:
     """deepdiff's "not present" marker as ``None``."""
     return None if type(value).__name__ == "NotPresent" else value
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a JSON object, else an empty one."""
-    # ``type(...) is dict`` first: the ABC check costs more, and plans check many objects.
-    return value if type(value) is dict or isinstance(value, Mapping) else {}
-
-
-def string_map(value: Any) -> dict[str, str]:
-    """A labels/annotations object as ``str -> str`` (``None`` values become ``""``)."""
-    if value is None or (type(value) is not dict and not isinstance(value, Mapping)):
-        return {}
-    return {str(k): "" if v is None else str(v) for k, v in value.items()}

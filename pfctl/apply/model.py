@@ -1,17 +1,20 @@
-"""The values a plan is made of: desired jobs in, one action per job out.
+"""The values a plan is made of: desired and live jobs in, one action per job out.
 
 The planner (:mod:`pfctl.apply.planner`) builds these, the renderers (:mod:`pfctl.apply.render`)
 show them and the applier (:mod:`pfctl.apply.applier`) executes them. They carry no behaviour
 beyond small queries, so a plan can be built in a test from plain data and compared field by field.
+A live job is read from the server's JSON once, into a :class:`LiveJob`, where it enters pfctl.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from pfctl.spec.rules import DEFAULT_PRIORITY
 from pfctl.spec.statuses import TERMINATING
 
 #: Label pfctl writes on every job it creates or updates.
@@ -27,7 +30,6 @@ OWN_ANNOTATIONS = frozenset({LAST_APPLIED_ANNOTATION})
 
 #: The status of a job that is being stopped and needs no further stop request.
 STOPPING_STATUS = TERMINATING
-DEFAULT_PRIORITY = "NORMAL"
 
 
 class Action(str, Enum):
@@ -62,7 +64,7 @@ class DesiredJob:
     including ``id``); ``stopped`` is the manifest's ``stopped`` flag.
 
     ``record`` is optional and trusted: the ``pfctl/last-applied`` text of this manifest, as
-    ``pfctl.apply.compare.plain_record_text(type, body)`` makes it, for a body of plain JSON values
+    ``pfctl.manifests.plain_record_text(type, body)`` makes it, for a body of plain JSON values
     only. A loader may compute it where it builds the body, so that planning an unchanged job
     only compares texts; when it is ``None`` the planner computes it.
     """
@@ -73,6 +75,67 @@ class DesiredJob:
     stopped: bool = False
     location: SourceLocation | None = None
     record: str | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class LiveJob:
+    """A job as the server reports it (PADDLEFLOW_API.md §5.2), read once into what planning needs.
+
+    Made by :meth:`from_wire` where jobs come from the client (a listing, or a job read again);
+    the planner reads these attributes, never the server's JSON. ``wire`` is that JSON, kept for
+    the few echoed fields compared when adopting a job pfctl did not create.
+    """
+
+    id: str
+    status: str
+    """The job's status; ``""`` when the server gave none."""
+    labels: Mapping[str, str]
+    """Labels as strings (a null value is ``""``, which counts as absent)."""
+    annotations: Mapping[str, str]
+    priority: str
+    """``schedulingPolicy.priority`` in upper case; ``DEFAULT_PRIORITY`` when unset."""
+    record: str | None
+    """The ``pfctl/last-applied`` text; ``None`` when absent or empty (not pfctl's job)."""
+    wire: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_wire(cls, job: Mapping[str, Any]) -> LiveJob:
+        """The live job of a job object as the server returns it."""
+        annotations = string_map(job.get("annotations"))
+        priority = as_mapping(job.get("schedulingPolicy")).get("priority")
+        return cls(
+            id=str(job.get("id")),
+            status=str(job.get("status") or ""),
+            labels=string_map(job.get("labels")),
+            annotations=annotations,
+            priority=str(priority).upper() if priority else DEFAULT_PRIORITY,
+            record=annotations.get(LAST_APPLIED_ANNOTATION) or None,
+            wire=job,
+        )
+
+    def last_applied(self) -> dict[str, Any] | None:
+        """The decoded last-applied record; ``None`` when the job has none that decodes to an
+        object (then pfctl did not create it)."""
+        if self.record is None:
+            return None
+        try:
+            record = json.loads(self.record)
+        except ValueError:
+            return None
+        return record if isinstance(record, dict) else None
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    # ``type(...) is dict`` first: the ABC check costs more, and plans check many objects.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
+
+
+def string_map(value: Any) -> dict[str, str]:
+    """A labels/annotations object as ``str -> str`` (``None`` values become ``""``)."""
+    if value is None or (type(value) is not dict and not isinstance(value, Mapping)):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
 @dataclass(frozen=True)

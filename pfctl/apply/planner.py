@@ -5,8 +5,9 @@ The rules are DESIGN.md §4:
 * A live job is pfctl's when it carries the ``pfctl/last-applied`` annotation; any other job with
   the same id is refused unless ``adopt``.
 * Immutable fields (everything but priority, labels and annotations) are compared with the
-  last-applied record, not with the live job, because a PaddleFlow server does not echo every
-  field back (PADDLEFLOW_API.md §13 items 7 and 14). A difference is a ``replace``.
+  last-applied record (``pfctl.manifests.record``), not with the live job, because a PaddleFlow
+  server does not echo every field back (PADDLEFLOW_API.md §13 items 7 and 14). A difference is
+  a ``replace``.
 * Labels and annotations follow kubectl's three-way rule; an empty live value counts as absent;
   pfctl's own keys never show as drift.
 * Priority changes only while a job is ``init`` or ``pending``; otherwise a warning (or a
@@ -20,26 +21,20 @@ check, and only the others go through every rule (:func:`plan_job_in_full`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from pfctl.apply.compare import (
     adoption_differences,
-    as_mapping,
     diff_fields,
     flatten,
     immutable_part,
-    plain_record_text,
-    record_text,
-    string_map,
     three_way,
     unchanged_map,
 )
 from pfctl.apply.model import (
     APPLY_SET_LABEL,
-    DEFAULT_PRIORITY,
     LAST_APPLIED_ANNOTATION,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -50,12 +45,17 @@ from pfctl.apply.model import (
     DesiredJob,
     FieldChange,
     JobAction,
+    LiveJob,
     Plan,
     PlanOptions,
     PlanWarning,
     UpdateRequest,
+    as_mapping,
     noop_action,
+    string_map,
 )
+from pfctl.manifests import applied_record, plain_record_text, record_text
+from pfctl.spec.rules import DEFAULT_PRIORITY
 from pfctl.spec.statuses import FINAL_STATUSES, PRIORITY_MUTABLE_STATUSES
 
 PRIORITY_PATH: tuple[str | int, ...] = ("schedulingPolicy", "priority")
@@ -63,16 +63,15 @@ PRIORITY_PATH: tuple[str | int, ...] = ("schedulingPolicy", "priority")
 
 def plan_changes(
     desired: Sequence[DesiredJob],
-    live_jobs: Iterable[Mapping[str, Any]],
+    live_jobs: Iterable[LiveJob],
     options: PlanOptions | None = None,
 ) -> Plan:
     """Plan every desired job against the live jobs, then prune (when asked).
 
-    ``live_jobs`` are job objects as the server returns them (PADDLEFLOW_API.md §5.2); jobs that
-    are neither desired nor prunable are ignored.
+    Live jobs that are neither desired nor prunable are ignored.
     """
     options = options or PlanOptions()
-    live_by_id = {str(job.get("id")): job for job in live_jobs}
+    live_by_id = {job.id: job for job in live_jobs}
     actions: list[JobAction] = []
     warnings: list[PlanWarning] = []
     seen: set[str] = set()
@@ -89,23 +88,6 @@ def plan_changes(
             if pruned is not None:
                 actions.append(pruned)
     return Plan(actions=tuple(actions), warnings=tuple(warnings))
-
-
-def applied_record(job: DesiredJob) -> dict[str, Any]:
-    """The manifest as recorded in ``pfctl/last-applied``: the create body plus ``type``."""
-    return {**job.body, "type": job.type}
-
-
-def read_record(live: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The last-applied record of a live job, or ``None`` if it has none (not pfctl's)."""
-    text = string_map(live.get("annotations")).get(LAST_APPLIED_ANNOTATION)
-    if not text:
-        return None
-    try:
-        record = json.loads(text)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def own_labels(apply_set: str | None) -> dict[str, str]:
@@ -130,13 +112,13 @@ def create_body(job: DesiredJob, apply_set: str | None) -> dict[str, Any]:
     }
     body["annotations"] = {
         **user_annotations,
-        LAST_APPLIED_ANNOTATION: record_text(applied_record(job)),
+        LAST_APPLIED_ANNOTATION: record_text(applied_record(job.type, job.body)),
     }
     return body
 
 
 def plan_job(
-    job: DesiredJob, live: Mapping[str, Any] | None, options: PlanOptions
+    job: DesiredJob, live: LiveJob | None, options: PlanOptions
 ) -> tuple[JobAction, list[PlanWarning]]:
     """Plan one desired job against its live job (``None`` when the server has none)."""
     unchanged = unchanged_noop(job, live, options)
@@ -145,9 +127,7 @@ def plan_job(
     return plan_job_in_full(job, live, options)
 
 
-def unchanged_noop(
-    job: DesiredJob, live: Mapping[str, Any] | None, options: PlanOptions
-) -> JobAction | None:
+def unchanged_noop(job: DesiredJob, live: LiveJob | None, options: PlanOptions) -> JobAction | None:
     """The ``noop`` for a job whose live copy is exactly as this manifest would leave it, or
     ``None`` when that is not certain (then :func:`plan_job_in_full` decides).
 
@@ -159,12 +139,11 @@ def unchanged_noop(
     """
     if live is None:
         return None
-    status = str(live.get("status") or "")
+    status = live.status
     if job.stopped and status not in FINAL_STATUSES and status != STOPPING_STATUS:
         return None
-    live_annotations = string_map(live.get("annotations"))
-    text = live_annotations.get(LAST_APPLIED_ANNOTATION)
-    if not text:
+    text = live.record
+    if text is None:
         return None
     if text != (job.record if job.record is not None else plain_record_text(job.type, job.body)):
         return None
@@ -172,16 +151,16 @@ def unchanged_noop(
     # body's, and no immutable field differs.
     if not job.stopped:
         desired_priority = _desired_priority(job.body, job.body)
-        if desired_priority is not None and desired_priority != _live_priority(live):
+        if desired_priority is not None and desired_priority != live.priority:
             return None
-    live_labels = string_map(live.get("labels"))
+    live_labels = live.labels
     for key, value in own_labels(options.apply_set).items():
         if live_labels.get(key) != value:
             return None
     if not (
         unchanged_map(string_map(job.body.get("labels")), live_labels, OWN_LABELS)
         and unchanged_map(
-            string_map(job.body.get("annotations")), live_annotations, OWN_ANNOTATIONS
+            string_map(job.body.get("annotations")), live.annotations, OWN_ANNOTATIONS
         )
     ):
         return None
@@ -189,7 +168,7 @@ def unchanged_noop(
 
 
 def plan_job_in_full(
-    job: DesiredJob, live: Mapping[str, Any] | None, options: PlanOptions
+    job: DesiredJob, live: LiveJob | None, options: PlanOptions
 ) -> tuple[JobAction, list[PlanWarning]]:
     """Plan one desired job against its live job with every rule (and deepdiff for records);
     :func:`plan_job` gives the same result, faster for unchanged jobs."""
@@ -208,10 +187,10 @@ def plan_job_in_full(
             create_body=create_body(job, options.apply_set),
         ), []
 
-    status = str(live.get("status") or "")
+    status = live.status
     base = replace(base, live_status=status)
     final = status in FINAL_STATUSES
-    record = read_record(live)
+    record = live.last_applied()
     warnings: list[PlanWarning] = []
     reasons: list[str] = []
     refusal: str | None = None
@@ -224,7 +203,9 @@ def plan_job_in_full(
     if job.stopped:
         immutable_changes: list[FieldChange] = []
     elif record is not None:
-        immutable_changes = diff_fields(immutable_part(record), immutable_part(applied_record(job)))
+        immutable_changes = diff_fields(
+            immutable_part(record), immutable_part(applied_record(job.type, job.body))
+        )
     else:
         immutable_changes = adoption_differences(job, live)
 
@@ -234,7 +215,7 @@ def plan_job_in_full(
 
     # A stopped job's priority no longer matters.
     desired_priority = None if job.stopped else _desired_priority(job.body, record)
-    live_priority = _live_priority(live)
+    live_priority = live.priority
     priority_change: FieldChange | None = None
     if desired_priority is not None and desired_priority != live_priority:
         priority_change = FieldChange(PRIORITY_PATH, live_priority, desired_priority)
@@ -299,14 +280,14 @@ def plan_job_in_full(
 
 def metadata_updates(
     job: DesiredJob,
-    live: Mapping[str, Any],
+    live: LiveJob,
     record: Mapping[str, Any] | None,
     apply_set: str | None,
 ) -> tuple[dict[str, str], dict[str, str], tuple[FieldChange, ...]]:
     """Labels and annotations to send (three-way, plus pfctl's own keys and the refreshed
     record), and the changes a reviewer sees (without pfctl's own keys)."""
-    live_labels = string_map(live.get("labels"))
-    live_annotations = string_map(live.get("annotations"))
+    live_labels = live.labels
+    live_annotations = live.annotations
     label_updates, label_changes = three_way(
         "labels",
         string_map(job.body.get("labels")),
@@ -324,22 +305,21 @@ def metadata_updates(
     for key, value in own_labels(apply_set).items():
         if live_labels.get(key) != value:
             label_updates[key] = value
-    new_record = record_text(applied_record(job))
+    new_record = record_text(applied_record(job.type, job.body))
     if live_annotations.get(LAST_APPLIED_ANNOTATION) != new_record:
         annotation_updates[LAST_APPLIED_ANNOTATION] = new_record
     return label_updates, annotation_updates, tuple(label_changes + annotation_changes)
 
 
-def plan_prune(live: Mapping[str, Any], apply_set: str) -> JobAction | None:
+def plan_prune(live: LiveJob, apply_set: str) -> JobAction | None:
     """A stop for a managed job of ``apply_set`` that is no longer desired, if it still runs."""
-    labels = string_map(live.get("labels"))
-    if labels.get(APPLY_SET_LABEL) != apply_set or read_record(live) is None:
+    if live.labels.get(APPLY_SET_LABEL) != apply_set or live.last_applied() is None:
         return None
-    status = str(live.get("status") or "")
+    status = live.status
     if status in FINAL_STATUSES or status == STOPPING_STATUS:
         return None
     return JobAction(
-        id=str(live.get("id")),
+        id=live.id,
         action=Action.STOP,
         reasons=(f"pruned: no longer in the manifests of apply-set {apply_set}",),
         live_status=status,
@@ -356,11 +336,6 @@ def _desired_priority(body: Mapping[str, Any], record: Mapping[str, Any] | None)
     return None
 
 
-def _live_priority(live: Mapping[str, Any]) -> str:
-    priority = as_mapping(live.get("schedulingPolicy")).get("priority")
-    return str(priority).upper() if priority else DEFAULT_PRIORITY
-
-
 def _bookkeeping_reason(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str:
     if set(labels) & OWN_LABELS:
         return "write pfctl's ownership labels"
@@ -373,17 +348,3 @@ def _forcing(change: FieldChange) -> FieldChange:
     if change.forces_replacement:
         return change
     return FieldChange(change.path, change.before, change.after, True)
-
-
-def with_records(desired: Sequence[DesiredJob]) -> list[DesiredJob]:
-    """``desired`` with every job's ``record`` (the last-applied text) filled in.
-
-    Planning an unchanged job then only compares texts. Worth calling where time is otherwise
-    idle, e.g. in a thread while the live jobs are read; the plan is the same either way.
-    """
-    return [
-        job
-        if job.record is not None
-        else replace(job, record=plain_record_text(job.type, job.body))
-        for job in desired
-    ]

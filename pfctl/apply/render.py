@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pfctl.apply.applier import ApplyReport, JobResult, Outcome
 from pfctl.apply.model import Action, FieldChange, JobAction, Plan
+from pfctl.spec.paths import format_field_path
+
+if TYPE_CHECKING:
+    from pfctl.apply.steps import WaitReport
 
 #: Version of the JSON plan document; bumped on incompatible changes.
 PLAN_FORMAT_VERSION = 1
@@ -19,7 +23,6 @@ MASK = "(sensitive)"
 ABSENT = "(absent)"
 
 _SECRET_KEY = re.compile(r"PASSWORD|TOKEN|SECRET|KEY", re.IGNORECASE)
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _SYMBOLS = {
     Action.CREATE: "+",
@@ -37,19 +40,6 @@ _COLORS = {
 }
 _WARNING_COLOR = "33"
 _RESET = "\x1b[0m"
-
-
-def format_path(path: tuple[str | int, ...]) -> str:
-    """A field path as text: ``members[0].image``, ``labels["app.kubernetes.io/name"]``."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part)}]"
-    return text
 
 
 def is_secret_key(key: str) -> bool:
@@ -155,10 +145,10 @@ def _job_lines(action: JobAction, *, color: bool, show_secrets: bool) -> list[st
     for change in action.changes:
         shown = shown_change(change, show_secrets)
         if action.action is Action.CREATE:
-            text = f"{format_path(shown.path)}: {format_value(shown.after)}"
+            text = f"{format_field_path(shown.path)}: {format_value(shown.after)}"
         else:
             text = (
-                f"{format_path(shown.path)}: {format_value(shown.before)} -> "
+                f"{format_field_path(shown.path)}: {format_value(shown.before)} -> "
                 f"{format_value(shown.after)}"
             )
         if shown.forces_replacement:
@@ -173,7 +163,7 @@ def _job_document(action: JobAction, show_secrets: bool) -> dict[str, Any]:
         shown = shown_change(change, show_secrets)
         changes.append(
             {
-                "path": format_path(shown.path),
+                "path": format_field_path(shown.path),
                 "segments": list(shown.path),
                 "before": shown.before,
                 "after": shown.after,
@@ -212,8 +202,27 @@ def apply_summary_line(report: ApplyReport) -> str:
     return f"{head}: {report.summary()}."
 
 
+def wait_lines(waited: WaitReport) -> list[str]:
+    """What ``--wait`` found, for stderr: each job that ended unsuccessfully, then the jobs
+    still running at the timeout."""
+    lines = [f"job {job_id} ended {waited.statuses[job_id]}" for job_id in waited.unsuccessful]
+    if waited.pending:
+        lines.append(f"still running at the timeout: {', '.join(waited.pending)}")
+    return lines
+
+
+def wait_document(waited: WaitReport) -> dict[str, Any]:
+    """The result of ``--wait`` in the machine report of an apply."""
+    return {
+        "ok": waited.ok,
+        "statuses": dict(waited.statuses),
+        "unsuccessful": list(waited.unsuccessful),
+        "pending": list(waited.pending),
+    }
+
+
 def apply_document(
-    report: ApplyReport, plan: Plan, waited: Mapping[str, Any] | None = None
+    report: ApplyReport, plan: Plan, waited: WaitReport | None = None
 ) -> dict[str, Any]:
     """The machine report of an apply: each job's outcome, the warnings, the summary, and the
     result of ``--wait`` (``None`` without it)."""
@@ -231,5 +240,5 @@ def apply_document(
         ],
         "warnings": [{"id": w.job_id, "message": w.message} for w in plan.warnings],
         "summary": report.counts(),
-        "wait": dict(waited) if waited is not None else None,
+        "wait": wait_document(waited) if waited is not None else None,
     }

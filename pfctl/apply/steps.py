@@ -1,7 +1,8 @@
-"""The steps `pfctl diff` and `pfctl apply` share: load the manifests, read the server, plan.
+"""The steps of `pfctl diff` and `pfctl apply`: check the options, load the manifests, read the
+server, plan, and (``--wait``) wait for the applied jobs.
 
-Kept apart from the CLI so that the commands only parse options and render, and so that the
-steps can be driven from Python.
+Kept apart from the CLI so that the commands only turn options into settings, call these and
+render, and so that the steps can be driven from Python.
 """
 
 from __future__ import annotations
@@ -9,20 +10,30 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pfctl.apply.applier import JobClient, confirm_absent, read_live_jobs
+from pfctl.apply.applier import (
+    ApplyReport,
+    ApplySettings,
+    JobClient,
+    confirm_absent,
+    read_live_jobs,
+)
 from pfctl.apply.model import DesiredJob, Plan, PlanOptions, SourceLocation
 from pfctl.apply.planner import plan_changes
 from pfctl.errors import ExitCode, PfctlError, UsageError
 
 if TYPE_CHECKING:
-    from pfctl.manifests.model import LoadResult, Manifest
+    from pfctl.client.waiting import JobReader
+    from pfctl.manifests import LoadResult, Manifest
 
 # A Kubernetes label value: a real PaddleFlow server copies labels onto Kubernetes objects.
 _LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\Z")
 _LABEL_VALUE_MAX = 63
+#: How long a replaced job may take to stop when ``--timeout`` is not given.
+DEFAULT_STOP_TIMEOUT = 300.0
 
 
 class InvalidManifestsError(PfctlError):
@@ -43,6 +54,16 @@ def check_plan_options(options: PlanOptions) -> None:
         )
 
 
+def apply_settings(parallelism: int, timeout: float | None) -> ApplySettings:
+    """The applier's settings for ``--parallelism`` and ``--timeout``; ``timeout`` also bounds
+    the wait for a replaced job to stop (``DEFAULT_STOP_TIMEOUT`` without it)."""
+    if parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    if timeout is not None and timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    return ApplySettings(parallelism=parallelism, stop_timeout=timeout or DEFAULT_STOP_TIMEOUT)
+
+
 @contextlib.contextmanager
 def collection_deferred() -> Iterator[None]:
     """No cyclic garbage collection while the block builds large, acyclic data; the data is
@@ -52,7 +73,7 @@ def collection_deferred() -> Iterator[None]:
     on, runs hundreds of times meanwhile and costs a third of the decode; paused and then
     resumed, the first collections afterwards scan everything instead.
     """
-    from pfctl.manifests.batches import gc_paused
+    from pfctl.manifests import gc_paused
 
     with gc_paused():
         try:
@@ -63,7 +84,7 @@ def collection_deferred() -> Iterator[None]:
 
 def load_manifest_files(paths: Sequence[str], recursive: bool) -> LoadResult:
     """Load and validate every manifest (raises ``InputError`` for unusable input)."""
-    from pfctl.manifests.loader import start_loading
+    from pfctl.manifests import start_loading
 
     pending = start_loading(list(paths), recursive=recursive)
     # Many files are parsed by worker processes; meanwhile this one imports the HTTP client
@@ -113,8 +134,59 @@ def plan_against_server(
     listing did not show (not pfctl's) is planned as what it is; apply skips this and relies on
     re-reading when a create fails.
     """
-    live: list[dict[str, Any]] = read_live_jobs(client, options.apply_set)
-    plan = plan_changes(desired, live, options)
+    plan = plan_changes(desired, read_live_jobs(client, options.apply_set), options)
     if confirm_creates:
         plan = confirm_absent(client, plan, desired, options, parallelism)
     return plan
+
+
+@dataclass(frozen=True)
+class WaitReport:
+    """What ``--wait`` found: the last status of each job waited for, the jobs that ended
+    unsuccessfully (failed, terminated, cancelled, preempted) and those still running at the
+    timeout."""
+
+    statuses: Mapping[str, str]
+    unsuccessful: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every job waited for finished, none unsuccessfully."""
+        return not self.pending and not self.unsuccessful
+
+
+def jobs_to_wait_for(report: ApplyReport, desired: Sequence[DesiredJob]) -> list[str]:
+    """The jobs ``--wait`` waits for, in plan order: desired, not ``stopped``, and applied
+    without failure (pruned jobs are not waited for)."""
+    wanted = {job.id for job in desired if not job.stopped}
+    return [result.id for result in report.results if result.id in wanted and not result.failed]
+
+
+def wait_for_applied(
+    client: JobReader,
+    report: ApplyReport,
+    desired: Sequence[DesiredJob],
+    *,
+    timeout: float | None,
+    on_status: Callable[[str, Any], None] | None = None,
+) -> WaitReport:
+    """Wait until the jobs of :func:`jobs_to_wait_for` are final, or ``timeout`` seconds pass
+    (``None``: no limit). ``on_status(job_id, status)`` is called whenever a job's status is
+    first seen or changes."""
+    from pfctl.client.waiting import wait_for_jobs
+
+    def changed(job_id: str, job: dict[str, Any]) -> None:
+        if on_status is not None:
+            on_status(job_id, job.get("status"))
+
+    result = wait_for_jobs(
+        client, jobs_to_wait_for(report, desired), timeout=timeout, on_change=changed
+    )
+    statuses = {job_id: str(job.get("status", "")) for job_id, job in result.jobs.items()}
+    return WaitReport(statuses, tuple(result.unsuccessful), tuple(result.pending))
+
+
+def apply_succeeded(report: ApplyReport, waited: WaitReport | None) -> bool:
+    """True when every job converged and, with ``--wait``, every job waited for succeeded."""
+    return report.ok and (waited is None or waited.ok)

@@ -21,15 +21,15 @@ from pfctl.cli.connection import (
     open_client,
 )
 from pfctl.cli.help import examples
-from pfctl.errors import ExitCode, PfctlError, UsageError
+from pfctl.errors import ExitCode, PfctlError
 
 if TYPE_CHECKING:
-    from pfctl.apply.applier import ApplyReport, JobClient, JobResult
+    from pfctl.apply.applier import ApplyReport, JobResult
     from pfctl.apply.model import DesiredJob, Plan
+    from pfctl.apply.steps import WaitReport
 
 #: Show a progress bar instead of one line per job when this many jobs change on a terminal.
 PROGRESS_THRESHOLD = 20
-DEFAULT_TIMEOUT = 300.0
 
 
 class PlanFormat(str, Enum):
@@ -162,18 +162,22 @@ def apply(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
-    from pfctl.apply.applier import ApplySettings, apply_plan
+    from pfctl.apply.applier import apply_plan
     from pfctl.apply.model import PlanOptions
-    from pfctl.apply.steps import check_plan_options, collection_deferred, plan_against_server
+    from pfctl.apply.steps import (
+        apply_settings,
+        apply_succeeded,
+        check_plan_options,
+        collection_deferred,
+        plan_against_server,
+        wait_for_applied,
+    )
 
     options = PlanOptions(
         apply_set=apply_set, prune=prune, adopt=adopt, force_replace=force_replace
     )
     check_plan_options(options)
-    if parallelism < 1:
-        raise UsageError("--parallelism must be at least 1")
-    if timeout is not None and timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    settings = apply_settings(parallelism, timeout)
     with collection_deferred():
         desired = _load(filename, recursive)
     with open_client(server, user, password, pf_config) as client:
@@ -187,24 +191,27 @@ def apply(
         if output is PlanFormat.TEXT:
             for warning in plan.warnings:
                 typer.echo(f"warning: {warning.job_id}: {warning.message}", err=True)
-        settings = ApplySettings(parallelism=parallelism, stop_timeout=timeout or DEFAULT_TIMEOUT)
         changes = sum(1 for action in plan.actions if action.is_change)
         with _Progress(len(plan.actions), changes, text=output is PlanFormat.TEXT) as progress:
             report = apply_plan(
                 client, plan, desired, options, settings=settings, on_result=progress.add
             )
-        waited = _wait(client, report, desired, timeout, output) if wait else None
+        waited = None
+        if wait:
+            show = _show_status if output is PlanFormat.TEXT else None
+            waited = wait_for_applied(client, report, desired, timeout=timeout, on_status=show)
     _print_report(report, plan, waited, output)
-    failed = not report.ok or (waited is not None and not waited["ok"])
-    raise typer.Exit(int(ExitCode.FAILURE if failed else ExitCode.OK))
+    ok = apply_succeeded(report, waited)
+    raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
 
 
 def _load(paths: list[str], recursive: bool) -> list[DesiredJob]:
     from pfctl.apply.steps import load_manifest_files, require_valid
+    from pfctl.manifests import DOCUMENT_PATH
 
     result = load_manifest_files(paths, recursive)
     for problem in result.problems:
-        where = f" {problem.json_path}" if problem.json_path not in ("", "$") else ""
+        where = f" {problem.json_path}" if problem.json_path not in ("", DOCUMENT_PATH) else ""
         typer.echo(f"{problem.location()}: {problem.severity}:{where} {problem.message}", err=True)
     return require_valid(result)
 
@@ -218,38 +225,14 @@ def _print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
         typer.echo(render_text(plan, color=_use_color(), show_secrets=show_secrets), nl=False)
 
 
-def _wait(
-    client: JobClient,
-    report: ApplyReport,
-    desired: list[DesiredJob],
-    timeout: float | None,
-    output: PlanFormat,
-) -> dict[str, Any]:
-    """Wait for the desired, not stopped, successfully applied jobs to reach a final status."""
-    from pfctl.client.waiting import wait_for_jobs
-
-    stopped = {job.id for job in desired if job.stopped}
-    wanted = {job.id for job in desired}
-    ids = [r.id for r in report.results if r.id in wanted - stopped and not r.failed]
-
-    def show(job_id: str, job: dict[str, Any]) -> None:
-        if output is PlanFormat.TEXT:
-            typer.echo(f"{job_id}: {job.get('status')}", err=True)
-
-    result = wait_for_jobs(client, ids, timeout=timeout, on_change=show)
-    statuses = {job_id: str(job.get("status", "")) for job_id, job in result.jobs.items()}
-    return {
-        "ok": result.ok,
-        "statuses": statuses,
-        "unsuccessful": result.unsuccessful,
-        "pending": result.pending,
-    }
+def _show_status(job_id: str, status: Any) -> None:
+    typer.echo(f"{job_id}: {status}", err=True)
 
 
 def _print_report(
-    report: ApplyReport, plan: Plan, waited: dict[str, Any] | None, output: PlanFormat
+    report: ApplyReport, plan: Plan, waited: WaitReport | None, output: PlanFormat
 ) -> None:
-    from pfctl.apply.render import apply_document, apply_summary_line
+    from pfctl.apply.render import apply_document, apply_summary_line, wait_lines
 
     if output is PlanFormat.JSON:
         import json
@@ -257,10 +240,8 @@ def _print_report(
         typer.echo(json.dumps(apply_document(report, plan, waited), indent=2))
         return
     if waited is not None:
-        for job_id in waited["unsuccessful"]:
-            typer.echo(f"job {job_id} ended {waited['statuses'][job_id]}", err=True)
-        if waited["pending"]:
-            typer.echo(f"still running at the timeout: {', '.join(waited['pending'])}", err=True)
+        for line in wait_lines(waited):
+            typer.echo(line, err=True)
     typer.echo(apply_summary_line(report))
 
 

@@ -34,8 +34,9 @@ def view(
     """Show the server, user and password in force (password hidden) and their sources."""
     import os
 
+    from pfctl.cache_dir import ENV_CACHE_DIR
     from pfctl.cli.connection import load_settings
-    from pfctl.client.tokens import ENV_CACHE_DIR, TokenCache
+    from pfctl.client.tokens import TokenCache
 
     settings = load_settings(server, user, password, pf_config)
     token_dir = TokenCache.default().directory

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pfctl.cli.completion import job_id_completer
+from pfctl.cli import job_follow_cmd
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
@@ -17,8 +17,15 @@ from pfctl.cli.connection import (
     open_client,
 )
 from pfctl.cli.help import examples
-from pfctl.cli.output import OUTPUT_HELP, OutputFormat, parse_key_values, resolve_format
-from pfctl.errors import ExitCode, UsageError
+from pfctl.cli.job_options import (
+    FieldListOption,
+    FinishedJobIdArgument,
+    JobIdArgument,
+    OutputOption,
+    UnfinishedJobIdArgument,
+)
+from pfctl.cli.output import parse_key_values, resolve_format
+from pfctl.errors import UsageError
 
 job_app = typer.Typer(
     name="job",
@@ -26,30 +33,6 @@ job_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-OutputOption = Annotated[
-    OutputFormat | None, typer.Option("-o", "--output", help=OUTPUT_HELP, show_default=False)
-]
-JobIdArgument = Annotated[
-    str,
-    typer.Argument(metavar="JOBID", help="The job's id.", autocompletion=job_id_completer()),
-]
-UnfinishedJobIdArgument = Annotated[
-    str,
-    typer.Argument(
-        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=False)
-    ),
-]
-FinishedJobIdArgument = Annotated[
-    str,
-    typer.Argument(
-        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=True)
-    ),
-]
-FieldListOption = Annotated[
-    str | None,
-    typer.Option("-fl", "--fieldlist", help="Show only these fields, e.g. id,status,priority."),
-]
 
 
 class JobType(str, Enum):
@@ -81,23 +64,15 @@ def create(
     pf_config: PfConfigOption = None,
 ) -> None:
     """Create a job from a JobSpec file (validated before it is sent)."""
-    from pfctl.client.jobfile import build_create_body, check_create_body, read_job_document
-    from pfctl.errors import InputError
+    from pfctl.client.jobfile import create_body_from_file
+
+    def note(message: str) -> None:
+        typer.echo(f"note: {message}", err=True)
 
     stdin_text = sys.stdin.read() if file == "-" else None
-    document = read_job_document(file, stdin_text=stdin_text)
-    declared = document.get("type")
-    if declared not in (None, "", job_type.value):
-        raise UsageError(f"{file} declares type {declared!r} but JOBTYPE is {job_type.value!r}")
-    built = build_create_body(document)
-    for path in built.ignored:
-        typer.echo(f"note: {file}: {path} is ignored (PaddleFlow reads no such key)", err=True)
-    problems = check_create_body(job_type.value, built.body)
-    if problems:
-        details = "\n".join(f"  {problem}" for problem in problems)
-        raise InputError(f"{file} is not a valid {job_type.value} job request:\n{details}")
+    body = create_body_from_file(job_type.value, file, stdin_text=stdin_text, on_note=note)
     with open_client(server, user, password, pf_config) as client:
-        job_id = client.create_job(job_type.value, built.body)
+        job_id = client.create_job(job_type.value, body)
     typer.echo(f"job create success, id[{job_id}]")
 
 
@@ -263,136 +238,7 @@ def delete(
     typer.echo(f"job[{job_id}] delete success")
 
 
-@job_app.command(
-    epilog=examples("pfctl job wait job-1234", "pfctl job wait job-1 job-2 --timeout 600")
-)
-def wait(
-    *,
-    job_ids: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="JOBID...",
-            help="Jobs to wait for.",
-            autocompletion=job_id_completer(only_final=False),
-        ),
-    ],
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Give up after this many seconds.")
-    ] = None,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 1.0,
-    output: OutputOption = None,
-    server: ServerOption = None,
-    user: UserOption = None,
-    password: PasswordOption = None,
-    pf_config: PfConfigOption = None,
-) -> None:
-    """Wait until the jobs reach a final status; exit 1 if any failed or was terminated."""
-    from pfctl.cli.job_views import render_wait_result
-    from pfctl.client.waiting import wait_for_jobs
-
-    def report(job_id: str, job: dict[str, object]) -> None:
-        typer.echo(f"job[{job_id}] {job.get('status')}", err=True)
-
-    with open_client(server, user, password, pf_config) as client:
-        result = wait_for_jobs(
-            client, job_ids, timeout=timeout, poll_interval=interval, on_change=report
-        )
-    typer.echo(render_wait_result(list(result.jobs.values()), resolve_format(output)))
-    if result.pending:
-        typer.echo(f"error: timed out waiting for {', '.join(result.pending)}", err=True)
-    if result.unsuccessful:
-        typer.echo(f"error: unsuccessful: {', '.join(result.unsuccessful)}", err=True)
-    if not result.ok:
-        raise typer.Exit(int(ExitCode.FAILURE))
-
-
-@job_app.command(
-    epilog=examples(
-        "pfctl job logs job-1234",
-        "pfctl job logs job-1234 -f",
-        "pfctl job logs job-1234 --tail 20 -f",
-        "pfctl job logs job-1234 --role worker",
-        "pfctl job logs job-1234 --role pserver --index 0 -f",
-        "pfctl job logs job-1234 --index 1 -o json",
-    )
-)
-def logs(
-    *,
-    job_id: JobIdArgument,
-    follow: Annotated[
-        bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
-    ] = False,
-    role: Annotated[
-        str | None,
-        typer.Option(
-            "--role",
-            help="Only the replicas of this role (a distributed job's member role, e.g. worker, "
-            "pserver; a workflow node's name).",
-        ),
-    ] = None,
-    index: Annotated[
-        int | None,
-        typer.Option(
-            "--index",
-            min=0,
-            help="Only the replicas with this index (0-based, within their role).",
-        ),
-    ] = None,
-    tail: Annotated[
-        int | None,
-        typer.Option(
-            "--tail",
-            min=0,
-            metavar="N",
-            help="Only the last N lines of each task (without it: the first 1000 lines).",
-            show_default=False,
-        ),
-    ] = None,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 2.0,
-    output: OutputOption = None,
-    server: ServerOption = None,
-    user: UserOption = None,
-    password: PasswordOption = None,
-    pf_config: PfConfigOption = None,
-) -> None:
-    """Print a job's logs (with -f, until the job reaches a final status).
-
-    --role and --index pick replicas; if they match none of the job's tasks, the command
-    exits 1. A server whose tasks carry no role or index (PaddleFlow on Kubernetes) cannot be
-    filtered: every task is shown, after a warning.
-    """
-    from pfctl.cli.job_views import LogSections
-    from pfctl.cli.output import render_data
-    from pfctl.client.logs import TaskFilter, fetch_job_logs, read_job_logs
-
-    chosen = output or OutputFormat.TABLE
-    sections = LogSections()
-    task_filter = TaskFilter(role=role, index=index)
-
-    def print_text(task: str, text: str) -> None:
-        typer.echo(sections.render(task, text), nl=False)
-
-    def warn(message: str) -> None:
-        typer.echo(f"warning: {message}", err=True)
-
-    with open_client(server, user, password, pf_config) as client:
-        if chosen in (OutputFormat.JSON, OutputFormat.YAML):
-            answer = fetch_job_logs(
-                client, job_id, task_filter=task_filter, on_warning=warn, tail=tail
-            )
-            typer.echo(render_data(answer, chosen))
-            return
-        read_job_logs(
-            client,
-            job_id,
-            print_text,
-            follow=follow,
-            poll_interval=interval,
-            on_tasks=sections.start,
-            task_filter=task_filter,
-            on_warning=warn,
-            tail=tail,
-        )
+job_follow_cmd.register(job_app)
 
 
 def register(app: typer.Typer) -> None:

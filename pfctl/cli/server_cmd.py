@@ -35,9 +35,9 @@ TOKEN_LIFETIME_OPTION = typer.Option(
 
 
 def _data_dir(value: Path | None) -> Path:
-    from pfctl.server.daemon import default_data_dir
+    from pfctl.server.daemon import resolve_data_dir
 
-    return (value or default_data_dir()).expanduser().resolve()
+    return resolve_data_dir(value)
 
 
 @server_app.command(
@@ -81,22 +81,15 @@ def start(
     Starting a server that already runs for the data directory on the same address changes
     nothing and succeeds; on another address it is an error (stop it first).
     """
-    from pfctl.server.daemon import AlreadyRunningError, start_background
+    from pfctl.server.daemon import start as start_server
 
     directory = _data_dir(data_dir)
-    try:
-        info = start_background(
-            host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
-        )
-    except AlreadyRunningError as error:
-        running = error.running
-        if running.host != host or port not in (0, running.port):  # port 0: any free port
-            error.message = f"{error.message}, not on {host}:{port}; stop it first"
-            raise
-        where = f"{running.url} (pid {running.pid}), data directory {directory}"
-        typer.echo(f"server already running at {where}")
-        return
-    typer.echo(f"server started at {info.url} (pid {info.pid}), data directory {directory}")
+    outcome = start_server(
+        host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
+    )
+    info = outcome.server
+    where = f"{info.url} (pid {info.pid}), data directory {directory}"
+    typer.echo(f"server {'already running' if outcome.already_running else 'started'} at {where}")
 
 
 @server_app.command("stop")
@@ -111,14 +104,11 @@ def stop(data_dir: Path | None = DATA_DIR_OPTION) -> None:
 @server_app.command("status")
 def status(data_dir: Path | None = DATA_DIR_OPTION) -> None:
     """Say whether a server runs for a data directory (exit 1 if not)."""
-    from pfctl.errors import PfctlError
-    from pfctl.server.daemon import answers, recorded_server
+    from pfctl.server.daemon import status as server_status
 
     directory = _data_dir(data_dir)
-    info = recorded_server(directory)
-    if info is None:
-        raise PfctlError(f"no server is running for {directory}")
-    state = "running" if answers(info.url) else "not answering"
+    info, answering = server_status(directory)
+    state = "running" if answering else "not answering"
     typer.echo(f"server {state} at {info.url} (pid {info.pid}), data directory {directory}")
 
 

@@ -21,7 +21,7 @@ class ValidateFormat(str, Enum):
 
 
 class ValidateTarget(str, Enum):
-    """The servers ``pfctl validate`` checks for (``pfctl.manifests.model.TARGETS``)."""
+    """The servers ``pfctl validate`` checks for (``pfctl.manifests.TARGETS``)."""
 
     paddleflow = "paddleflow"
     local = "local"
@@ -58,8 +58,7 @@ def validate(
     Exit 0 when all are valid (warnings allowed), 1 when any is invalid, 2 on usage or
     unreadable input.
     """
-    from pfctl.manifests.loader import iter_outcomes
-    from pfctl.manifests.report import ReportStream
+    from pfctl.manifests import ReportStream, iter_outcomes
 
     report = ReportStream(
         output.value, quiet=quiet, out=typer.echo, err=lambda line: typer.echo(line, err=True)

@@ -4,7 +4,8 @@ facade with the PaddleFlow Python SDK's signatures.
 ``pfctl.client.PaddleFlowClient`` is the client pfctl itself uses; ``pfctl.client.Client`` is the
 PaddleFlow-SDK-compatible facade (``Client``, ``JobRequest``, ``JobInfo``, ``(ok, result)``
 returns). Names are loaded on first use, so importing a light submodule such as
-``pfctl.client.config`` or ``pfctl.client.errors`` does not import ``requests``.
+``pfctl.client.config`` or ``pfctl.client.errors``, or a light name such as ``JobRequest``, does
+not import ``requests``.
 """
 
 from __future__ import annotations
@@ -25,30 +26,16 @@ if TYPE_CHECKING:
         ServerConnectionError,
         ServerError,
     )
-    from pfctl.client.sdk import (
-        Client,
-        FileSystem,
-        Flavour,
-        JobInfo,
-        JobRequest,
-        Member,
-        PaddleFlowSDKException,
-    )
+    from pfctl.client.sdk import Client, PaddleFlowSDKException
+    from pfctl.client.sdk_models import FileSystem, Flavour, JobInfo, JobRequest, Member
     from pfctl.client.tokens import TokenCache
     from pfctl.client.waiting import WaitResult, wait_for_jobs
     from pfctl.spec.statuses import FINAL_STATUSES, is_final
 
 _EXPORTS = {
     "pfctl.client.api": ("JobPage", "PaddleFlowClient", "RetryPolicy"),
-    "pfctl.client.sdk": (
-        "Client",
-        "FileSystem",
-        "Flavour",
-        "JobInfo",
-        "JobRequest",
-        "Member",
-        "PaddleFlowSDKException",
-    ),
+    "pfctl.client.sdk": ("Client", "PaddleFlowSDKException"),
+    "pfctl.client.sdk_models": ("FileSystem", "Flavour", "JobInfo", "JobRequest", "Member"),
     "pfctl.client.config": ("ClientSettings", "resolve_settings"),
     "pfctl.client.errors": (
         "AuthenticationError",

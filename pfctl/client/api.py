@@ -28,13 +28,12 @@ from pfctl.client.errors import AuthenticationError, ServerError
 from pfctl.client.tokens import TokenCache
 from pfctl.client.transport import HEADER_REQUEST_ID, RetryPolicy, Transport
 from pfctl.errors import UsageError
+from pfctl.spec.rules import JOB_TYPES
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["JOB_TYPES", "JobPage", "PaddleFlowClient", "RetryPolicy"]
-
-JOB_TYPES = ("single", "distributed", "workflow")
+__all__ = ["JobPage", "PaddleFlowClient", "RetryPolicy"]
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,25 @@ PaddleFlow's SDK reads a fixed set of keys from a job file, sends a value only w
 system, and ignores every other key. :func:`build_create_body` does the same, so every file the
 PaddleFlow CLI accepts (its own ``example/job/`` files included) produces the same body here,
 and it reports the ignored keys that carried a value.
+
+:func:`create_body_from_file` is the whole of ``pfctl job create``'s offline part: read the file,
+build the body, check it against the schemas and PaddleFlow's create rules.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pfctl.errors import InputError
+from pfctl.errors import InputError, UsageError
+from pfctl.manifests.inputs import MAX_FILE_BYTES, size_limit
+from pfctl.spec import paths
 from pfctl.spec.rules import JOBSPEC_KEYS
+from pfctl.spec.rules import check_create_body as check_rules
+from pfctl.spec.schemas import validator_for
 
 #: JobSpec keys read at the top level and in each member (PADDLEFLOW_API.md §4.0, §4.0b).
 SPEC_KEYS = ("id", "name", "labels", "annotations", *JOBSPEC_KEYS)
@@ -25,7 +32,6 @@ FLAVOUR_KEYS = ("name", "cpu", "mem", "scalarResources")
 FS_KEYS = ("name", "mountPath", "subPath", "readOnly")
 #: Keys of a pfctl manifest that are not part of the create body; accepted without a note.
 MANIFEST_KEYS = ("type", "stopped")
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
@@ -47,15 +53,15 @@ def build_create_body(document: Mapping[str, Any]) -> CreateBody:
     """The create body for a job document in the wire (camelCase) shape, as the SDK builds it."""
     result = CreateBody(body={})
     known = (*SPEC_KEYS, "schedulingPolicy", "framework", "members", *MANIFEST_KEYS)
-    _note_ignored(document, known, "$", result.ignored)
-    body = _spec_part(document, "$", result.ignored)
+    _note_ignored(document, known, (), result.ignored)
+    body = _spec_part(document, (), result.ignored)
     framework = document.get("framework")
     if not is_unset(framework):
         body["framework"] = framework
     members = document.get("members")
     if isinstance(members, list) and members:
         body["members"] = [
-            _member(member, f"$.members[{index}]", result.ignored)
+            _member(member, ("members", index), result.ignored)
             for index, member in enumerate(members)
         ]
     elif not is_unset(members):
@@ -64,7 +70,7 @@ def build_create_body(document: Mapping[str, Any]) -> CreateBody:
     return result
 
 
-def _member(member: Any, path: str, ignored: list[str]) -> Any:
+def _member(member: Any, path: paths.Path, ignored: list[str]) -> Any:
     if not isinstance(member, Mapping):
         return member
     known = (*SPEC_KEYS, "schedulingPolicy", "role", "replicas")
@@ -77,7 +83,7 @@ def _member(member: Any, path: str, ignored: list[str]) -> Any:
     return body
 
 
-def _spec_part(source: Mapping[str, Any], path: str, ignored: list[str]) -> dict[str, Any]:
+def _spec_part(source: Mapping[str, Any], path: paths.Path, ignored: list[str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     policy = source.get("schedulingPolicy")
     if isinstance(policy, Mapping):
@@ -91,12 +97,12 @@ def _spec_part(source: Mapping[str, Any], path: str, ignored: list[str]) -> dict
         if is_unset(value):
             continue
         if key in ("flavour", "limitFlavour") and isinstance(value, Mapping):
-            value = _pick(value, FLAVOUR_KEYS, f"{path}.{key}", ignored)
+            value = _pick(value, FLAVOUR_KEYS, (*path, key), ignored)
         elif key == "fs" and isinstance(value, Mapping):
-            value = _pick(value, FS_KEYS, f"{path}.{key}", ignored)
+            value = _pick(value, FS_KEYS, (*path, key), ignored)
         elif key == "extraFS" and isinstance(value, list):
             value = [
-                _pick(item, FS_KEYS, f"{path}.extraFS[{index}]", ignored)
+                _pick(item, FS_KEYS, (*path, key, index), ignored)
                 if isinstance(item, Mapping)
                 else item
                 for index, item in enumerate(value)
@@ -106,45 +112,71 @@ def _spec_part(source: Mapping[str, Any], path: str, ignored: list[str]) -> dict
     return body
 
 
-def _pick(source: Mapping[str, Any], keys: tuple[str, ...], path: str, ignored: list[str]) -> Any:
+def _pick(
+    source: Mapping[str, Any], keys: tuple[str, ...], path: paths.Path, ignored: list[str]
+) -> Any:
     _note_ignored(source, keys, path, ignored)
     return {key: source[key] for key in keys if not is_unset(source.get(key))}
 
 
 def _note_ignored(
-    source: Mapping[str, Any], known: tuple[str, ...], path: str, ignored: list[str]
+    source: Mapping[str, Any], known: tuple[str, ...], path: paths.Path, ignored: list[str]
 ) -> None:
     ignored.extend(
-        f"{path}.{key}" for key, value in source.items() if key not in known and not is_unset(value)
+        paths.format_path((*path, str(key)))  # str(): YAML keys may be null, numbers, ...
+        for key, value in source.items()
+        if key not in known and not is_unset(value)
     )
 
 
 def check_create_body(job_type: str, body: Mapping[str, Any]) -> list[str]:
     """Problems of a create body against pfctl's schemas and PaddleFlow's create rules, each as
     ``"$.json.path: message"``; an empty list when the body is valid."""
-    problems: list[str] = []
-    try:
-        from pfctl.spec.schemas import validator_for
-    except ImportError:  # integration point: pfctl.spec.schemas (issue 2) has not landed yet
-        return problems
     validator = validator_for(f"{job_type}-job")
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-        problems.append(f"{_json_path(error.absolute_path)}: {error.message}")
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [f"{paths.format_path(_path_of(e.absolute_path))}: {e.message}" for e in errors]
     if problems:
         return problems
-    try:
-        from pfctl.spec.rules import check_create_body as check_rules
-    except ImportError:  # integration point: pfctl.spec.rules (issue 2) has not landed yet
-        return problems
-    problems.extend(f"{_json_path(v.path)}: {v.message}" for v in check_rules(job_type, body))
-    return problems
+    return [f"{paths.format_path(v.path)}: {v.message}" for v in check_rules(job_type, body)]
 
 
-def _json_path(parts: Any) -> str:
-    text = "$"
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
+def _path_of(parts: Iterable[object]) -> paths.Path:
+    """A schema error's path; keys of a YAML file need not be strings."""
+    return tuple(
+        part
+        if isinstance(part, str) or (isinstance(part, int) and not isinstance(part, bool))
+        else str(part)
+        for part in parts
+    )
+
+
+def create_body_from_file(
+    job_type: str,
+    path: str,
+    *,
+    stdin_text: str | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The checked create body of the job file at ``path`` (``-`` reads ``stdin_text``), for
+    creating a job of ``job_type`` (``single``, ``distributed`` or ``workflow``).
+
+    ``on_note`` receives one line per key that carried a value but is ignored, as PaddleFlow
+    ignores it. Raises ``InputError`` for a file that cannot be read or is not a valid request of
+    that type (every problem listed), and ``UsageError`` when the file declares another ``type``.
+    """
+    document = read_job_document(path, stdin_text=stdin_text)
+    declared = document.get("type")
+    if declared not in (None, "", job_type):
+        raise UsageError(f"{path} declares type {declared!r} but JOBTYPE is {job_type!r}")
+    built = build_create_body(document)
+    if on_note is not None:
+        for ignored in built.ignored:
+            on_note(f"{path}: {ignored} is ignored (PaddleFlow reads no such key)")
+    problems = check_create_body(job_type, built.body)
+    if problems:
+        details = "\n".join(f"  {problem}" for problem in problems)
+        raise InputError(f"{path} is not a valid {job_type} job request:\n{details}")
+    return built.body
 
 
 def read_job_document(path: str, *, stdin_text: str | None = None) -> dict[str, Any]:
@@ -172,7 +204,7 @@ def _read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            raise InputError(f"{path}: file is larger than {size_limit()}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None

@@ -1,9 +1,10 @@
 """A per-server, per-user cache of login tokens, so that each command does not log in again.
 
-Each entry is one JSON file readable only by its owner (mode 0600) in a 0700 directory under the
-user cache directory (``PFCTL_CACHE_DIR`` overrides it). An entry also keeps a salted scrypt
-fingerprint of the password it was obtained with: a different password never reuses the token,
-so a wrong password fails at login instead of riding on an old token.
+Each entry is one JSON file readable only by its owner (mode 0600) in a 0700 directory,
+``tokens/`` under pfctl's cache directory (``pfctl.cache_dir``; ``PFCTL_CACHE_DIR`` moves it).
+An entry also keeps a salted scrypt fingerprint of the password it was obtained with: a
+different password never reuses the token, so a wrong password fails at login instead of riding
+on an old token.
 """
 
 from __future__ import annotations
@@ -17,18 +18,11 @@ import secrets
 import tempfile
 from pathlib import Path
 
-ENV_CACHE_DIR = "PFCTL_CACHE_DIR"
+from pfctl.cache_dir import default_cache_dir
+
+__all__ = ["TokenCache"]
+
 _SCRYPT = {"n": 2**12, "r": 8, "p": 1, "dklen": 32}
-
-
-def default_cache_dir() -> Path:
-    """``PFCTL_CACHE_DIR`` if set, else platformdirs' user cache directory for pfctl."""
-    override = os.environ.get(ENV_CACHE_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("pfctl", appauthor=False))
 
 
 def _fingerprint(password: str, salt: bytes) -> str:
@@ -44,7 +38,7 @@ class TokenCache:
 
     @classmethod
     def default(cls) -> TokenCache:
-        """The on-disk cache in :func:`default_cache_dir`."""
+        """The on-disk cache in ``tokens/`` under :func:`pfctl.cache_dir.default_cache_dir`."""
         return cls(default_cache_dir() / "tokens")
 
     @classmethod

@@ -20,14 +20,17 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pfctl
 from pfctl.cache_dir import default_cache_dir, manifest_cache_disabled
-from pfctl.manifests.model import DocumentOutcome, DocumentSummary, Manifest, Problem
-
-if TYPE_CHECKING:
-    from pfctl.manifests.loader import FileOutcome
+from pfctl.manifests.model import (
+    DocumentOutcome,
+    DocumentSummary,
+    FileOutcome,
+    Manifest,
+    Problem,
+)
 
 FORMAT = 2
 #: Cache files kept (one per command line); the least recently written go first.
@@ -221,8 +224,6 @@ def _encode_file(outcome: FileOutcome) -> list[Any]:
 
 
 def _decode_file(item: list[Any]) -> FileOutcome:
-    from pfctl.manifests.loader import FileOutcome
-
     source, problems, encoded_documents = item
     documents = []
     for summary_item, document_problems, manifest_item, id_location in encoded_documents:

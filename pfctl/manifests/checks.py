@@ -16,7 +16,14 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
-from pfctl.manifests.model import TARGETS, DocumentOutcome, DocumentSummary, Manifest, Problem
+from pfctl.manifests.model import (
+    DOCUMENT_PATH,
+    TARGETS,
+    DocumentOutcome,
+    DocumentSummary,
+    Manifest,
+    Problem,
+)
 from pfctl.manifests.parse import ParsedDocument
 from pfctl.spec import argo_subset, rules, schemas
 from pfctl.spec.paths import Path, format_path
@@ -24,9 +31,8 @@ from pfctl.spec.paths import Path, format_path
 if TYPE_CHECKING:
     import jsonschema
 
-__all__ = ["DocumentOutcome", "check_document", "strip_unset", "warm_up"]
+__all__ = ["check_document", "strip_unset", "warm_up"]
 
-JOB_TYPES = ("single", "distributed", "workflow")
 _ENVELOPE_KEYS = ("type", "stopped")
 # Free-form maps: their values are data, so an empty value inside them is kept as written.
 _OPAQUE_KEYS = frozenset({"env", "labels", "annotations", "scalarResources", "extensionTemplate"})
@@ -142,7 +148,7 @@ def check_document(
                     source,
                     document.line,
                     document.column,
-                    "$",
+                    DOCUMENT_PATH,
                     f"a manifest must be a mapping of job fields, got {_json_type(data)}",
                 )
             )
@@ -157,7 +163,7 @@ def check_document(
         for error in schemas.validator_for("manifest").iter_errors(stripped):
             reporter.schema_error(error, stripped)
     body = {key: value for key, value in stripped.items() if key not in _ENVELOPE_KEYS}
-    if kind in JOB_TYPES:
+    if kind in rules.JOB_TYPES:
         for path in removed:  # an unknown key is an error even when its value is empty
             context = _context_of(path[:-1])
             if context is not None:

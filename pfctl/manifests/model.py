@@ -1,15 +1,20 @@
-"""The values manifest loading produces: located problems, manifests, and the load result."""
+"""The values manifest loading produces: located problems, manifests, per-file outcomes and the
+load result."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from pfctl.spec.paths import format_path
+
 __all__ = [
     "DEFAULT_TARGET",
+    "DOCUMENT_PATH",
     "TARGETS",
     "DocumentOutcome",
     "DocumentSummary",
+    "FileOutcome",
     "LoadResult",
     "Manifest",
     "Problem",
@@ -20,6 +25,8 @@ __all__ = [
 #: errors).
 TARGETS: tuple[str, ...] = ("paddleflow", "local")
 DEFAULT_TARGET = "paddleflow"
+#: The JSON path of a whole document (``$``): where problems of a file or document as a whole are.
+DOCUMENT_PATH = format_path(())
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ class Manifest:
     """The JobSpec fields with unset values removed (no ``type``/``stopped``; includes ``id``)."""
     record: str | None = field(default=None, compare=False)
     """The ``pfctl/last-applied`` text applying it writes, when computed by the loader
-    (``pfctl.apply.compare.plain_record_text``); lets the planner prove a job unchanged cheaply."""
+    (``pfctl.manifests.record.plain_record_text``); lets the planner prove a job unchanged
+    cheaply."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,18 @@ class DocumentOutcome:
     problems: list[Problem] = field(default_factory=list)
     manifest: Manifest | None = None
     id_location: tuple[int, int] = (1, 1)
+
+
+@dataclass
+class FileOutcome:
+    """Everything found in one input file."""
+
+    source: str
+    documents: list[DocumentOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    """Problems of the file as a whole (unreadable bytes, syntax errors, empty documents)."""
+    digest: str = ""
+    """The manifest cache's key for the file's name and bytes ("" when it was not read)."""
 
 
 @dataclass

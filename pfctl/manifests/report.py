@@ -12,12 +12,9 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from pfctl.manifests.model import DocumentSummary, LoadResult, Problem
-
-if TYPE_CHECKING:
-    from pfctl.manifests.loader import FileOutcome
+from pfctl.manifests.model import DOCUMENT_PATH, DocumentSummary, FileOutcome, LoadResult, Problem
+from pfctl.manifests.outcomes import add_outcome
 
 __all__ = ["FORMATS", "Report", "ReportStream", "render"]
 
@@ -135,7 +132,13 @@ def render_junit(result: LoadResult, *, quiet: bool = False) -> Report:
         failures = errors_by_document.get((document.source, document.document_index), [])
         if not failures and not document.valid:
             failures = [
-                Problem(document.source, document.line, document.column, "$", "invalid manifest")
+                Problem(
+                    document.source,
+                    document.line,
+                    document.column,
+                    DOCUMENT_PATH,
+                    "invalid manifest",
+                )
             ]
         if failures:
             text = "\n".join(_problem_line(problem) for problem in failures)
@@ -229,8 +232,6 @@ class ReportStream:
 
     def add(self, outcome: FileOutcome) -> None:
         """Render what one file's check found."""
-        from pfctl.manifests.loader import add_outcome
-
         if self.output in ("json", "junit"):
             add_outcome(self.collected, outcome)
             return

@@ -9,14 +9,10 @@ form) and counts requests per route for ``GET /api/pfctl/v1/stats``.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,36 +21,21 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.endpoint import API_PREFIX, REQUEST_ID_HEADER, json_bytes, json_response
-from pfctl.server.hooks import JobRuntime
-from pfctl.server.jobs.listing import JobElementCache
+from pfctl.server.endpoint import API_PREFIX, REQUEST_ID_HEADER, json_response
+from pfctl.server.gojson import json_bytes
+from pfctl.server.hooks import BasicRuntime, JobRuntime
 from pfctl.server.paging import MarkerCodec
 from pfctl.server.routes.meta import STATS_PATH
+from pfctl.server.state import RequestStats, ServerConfig, ServerState
 from pfctl.server.store.storage import Store
 
-DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
-
 logger = logging.getLogger("pfctl.server")
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """How one server instance behaves."""
-
-    data_dir: Path
-    #: login token lifetime; None means tokens do not expire (PaddleFlow's default).
-    token_lifetime_seconds: float | None = None
-    #: request bodies larger than this are refused with 413.
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-
 
 RuntimeFactory = Callable[[Store, Path], JobRuntime]
 
 
 def no_executor_factory(store: Store, data_dir: Path) -> JobRuntime:
     """API only: jobs stay ``init`` until stopped (``pfctl server run --no-executor``)."""
-    from pfctl.server.basic_runtime import BasicRuntime
-
     return BasicRuntime(store)
 
 
@@ -63,37 +44,6 @@ def default_runtime_factory(store: Store, data_dir: Path) -> JobRuntime:
     from pfctl.server.runtime.runner import create_runtime
 
     return create_runtime(store, data_dir)
-
-
-@dataclass
-class RequestStats:
-    """Requests served since start, per ``"METHOD /route"`` (thread-safe)."""
-
-    total: int = 0
-    by_route: Counter[str] = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count(self, route: str) -> None:
-        with self.lock:
-            self.total += 1
-            self.by_route[route] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.lock:
-            return {"requests": self.total, "byRoute": dict(sorted(self.by_route.items()))}
-
-
-@dataclass
-class ServerState:
-    """What every handler can reach (``request.app.state.pf``)."""
-
-    config: ServerConfig
-    store: Store
-    runtime: JobRuntime
-    markers: MarkerCodec
-    stats: RequestStats
-    #: encoded ``GET /job`` elements of recently listed jobs (``pfctl.server.jobs.listing``)
-    job_elements: JobElementCache = field(default_factory=JobElementCache)
 
 
 class _BodyTooLarge(Exception):
@@ -211,6 +161,7 @@ def create_app(
     config: ServerConfig, runtime_factory: RuntimeFactory = default_runtime_factory
 ) -> Starlette:
     """The ASGI app: opens storage and starts the runtime on startup, closes both on shutdown."""
+    from pfctl.server.openapi import build_openapi
     from pfctl.server.routes import all_routes
 
     stats = RequestStats()
@@ -223,8 +174,9 @@ def create_app(
             config=config,
             store=store,
             runtime=runtime,
-            markers=MarkerCodec.for_store(store),
+            markers=MarkerCodec(store.marker_secret()),
             stats=stats,
+            openapi=build_openapi,
         )
         runtime.start()
         try:

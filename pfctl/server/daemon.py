@@ -1,8 +1,9 @@
 """Running the server: in the foreground, in the background, and finding/stopping it later.
 
 A running server records itself in ``<data_dir>/server.pid`` (JSON: pid, host, port, url), which
-``stop`` and ``status`` read. The listening socket is bound before uvicorn starts so that a busy
-port is reported as such instead of as a uvicorn traceback.
+``start``, ``stop`` and ``status`` read. The listening socket is bound before uvicorn starts so
+that a busy port is reported as such instead of as a uvicorn traceback. ``pfctl server`` only
+parses options, calls these functions and prints what they return.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("pfctl")) / "server"
 
 
+def resolve_data_dir(data_dir: Path | None) -> Path:
+    """The absolute data directory for ``--data-dir`` (``default_data_dir()`` when not given)."""
+    return (data_dir or default_data_dir()).expanduser().resolve()
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     """A server recorded in a data directory's pid file."""
@@ -48,6 +54,14 @@ class ServerInfo:
         """The base URL clients use."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """What ``start`` found or did: the server, and whether it was running already."""
+
+    server: ServerInfo
+    already_running: bool
 
 
 class AlreadyRunningError(PfctlError):
@@ -94,12 +108,8 @@ def run_foreground(
     """
     import uvicorn
 
-    from pfctl.server.app import (
-        ServerConfig,
-        create_app,
-        default_runtime_factory,
-        no_executor_factory,
-    )
+    from pfctl.server.app import create_app, default_runtime_factory, no_executor_factory
+    from pfctl.server.state import ServerConfig
     from pfctl.server.store.database import Database
 
     Database(data_dir).close()  # a database this pfctl cannot use fails here, cleanly
@@ -164,6 +174,32 @@ def answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def start(
+    host: str,
+    port: int,
+    data_dir: Path,
+    *,
+    token_lifetime_seconds: float | None = None,
+    executor: bool = True,
+) -> StartOutcome:
+    """``pfctl server start``: a background server for ``data_dir`` on ``host:port``.
+
+    A server already running for the data directory on the same address (``port`` 0 accepts any)
+    is left alone and reported; on another address it is an error (stop it first).
+    """
+    try:
+        started = start_background(
+            host, port, data_dir, token_lifetime_seconds=token_lifetime_seconds, executor=executor
+        )
+    except AlreadyRunningError as error:
+        running = error.running
+        if running.host != host or port not in (0, running.port):
+            error.message = f"{error.message}, not on {host}:{port}; stop it first"
+            raise
+        return StartOutcome(running, already_running=True)
+    return StartOutcome(started, already_running=False)
+
+
 def start_background(
     host: str,
     port: int,
@@ -217,6 +253,15 @@ def start_background(
         time.sleep(0.1)
     process.terminate()
     raise PfctlError(f"the server did not answer within {wait_seconds:.0f} s (log: {log_path})")
+
+
+def status(data_dir: Path) -> tuple[ServerInfo, bool]:
+    """The server recorded in ``data_dir`` and whether it answers HTTP; PfctlError when none
+    runs."""
+    info = recorded_server(data_dir)
+    if info is None:
+        raise PfctlError(f"no server is running for {data_dir}")
+    return info, answers(info.url)
 
 
 def stop(data_dir: Path, *, grace_seconds: float = 15.0) -> ServerInfo:

@@ -1,8 +1,8 @@
 """Opaque list markers and the ``maxKeys`` rule shared by every list route.
 
-A marker names a row's primary key, signed with a secret kept in the database, so a client can
-only hand back markers the server made (anything else is ``InvalidMarker``, as PaddleFlow answers
-a marker it cannot decrypt).
+A marker names a row's primary key, signed with a secret kept in the database
+(``Store.marker_secret``), so a client can only hand back markers the server made (anything else
+is ``InvalidMarker``, as PaddleFlow answers a marker it cannot decrypt).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.store.storage import JobFilter, Store
 
 
 class _Keyed(Protocol):
@@ -35,20 +33,6 @@ class MarkerCodec:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
-
-    @classmethod
-    def for_store(cls, store: Store) -> MarkerCodec:
-        """The codec whose secret is stored in this database (created on first use)."""
-        conn = store.db.connection()
-        row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
-        if row is None:
-            with store.db.write() as wconn:
-                wconn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('marker_secret', ?)",
-                    (secrets.token_hex(16),),
-                )
-            row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
-        return cls(bytes.fromhex(row["value"]))
 
     def _signature(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()[:8]
@@ -112,47 +96,3 @@ def max_keys(query: Mapping[str, str]) -> int:
     if not 1 <= value <= MAX_MAX_KEYS:
         raise ApiError("InvalidURI", f"maxKeys[{text}] is invalid")
     return value
-
-
-def job_page_sql(job_filter: JobFilter, limit: int, columns: str) -> tuple[str, list[Any]]:
-    """The query (and its parameters) of one page of ``GET /job``: ``columns`` of up to
-    ``limit`` live jobs matching ``job_filter``, newest (highest pk) first.
-
-    A label filter walks the ``job_labels`` index of its first label backwards (newest first,
-    stopping after ``limit`` matches) instead of reading every job's labels JSON; further labels
-    are index lookups per candidate. Every other filter is a condition on ``jobs`` served by the
-    ``status`` (an SQLite index ends in the rowid: pk order for free), ``(user_name, pk)`` and
-    ``(queue, pk)`` indexes.
-    """
-    where = ["jobs.deleted_at IS NULL"]
-    params: list[Any] = []
-    conditions: list[tuple[str, Any]] = [
-        ("jobs.user_name = ?", job_filter.user_name),
-        ("jobs.status = ?", job_filter.status),
-        ("jobs.updated_at >= ?", job_filter.updated_since),
-        ("jobs.activated_at >= ?", job_filter.activated_since),
-        ("jobs.queue = ?", job_filter.queue),
-        ("jobs.pk < ?", job_filter.before_pk),
-    ]
-    for condition, value in conditions:
-        if value is not None:
-            where.append(condition)
-            params.append(value)
-    labels = list((job_filter.labels or {}).items())
-    qualified = ", ".join(f"jobs.{name.strip()}" for name in columns.split(","))
-    if not labels:
-        sql = f"SELECT {qualified} FROM jobs WHERE {' AND '.join(where)} ORDER BY jobs.pk DESC"
-        return f"{sql} LIMIT ?", [*params, limit]
-    (first_key, first_value), others = labels[0], labels[1:]
-    for key, value in others:
-        where.append(
-            "EXISTS (SELECT 1 FROM job_labels AS other WHERE other.key = ? AND other.value = ? "
-            "AND other.job_pk = jobs.pk)"
-        )
-        params += [key, value]
-    sql = (
-        f"SELECT {qualified} FROM job_labels AS label JOIN jobs ON jobs.pk = label.job_pk "
-        f"WHERE label.key = ? AND label.value = ? AND {' AND '.join(where)} "
-        "ORDER BY label.job_pk DESC LIMIT ?"
-    )
-    return sql, [first_key, first_value, *params, limit]

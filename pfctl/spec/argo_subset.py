@@ -10,7 +10,8 @@ entries have a ``name``, optional ``inputs.parameters``, and exactly one of ``co
 ``extensionTemplate`` and the text the local server's create error uses for it. The server
 refuses a workflow at create with its first finding (``pfctl.server.jobs.create``); ``pfctl
 validate`` reports every finding, as a warning or, with ``--target local``, as an error. Only
-the standard library is imported: ``pfctl.manifests`` calls this on every workflow manifest.
+the standard library and ``pfctl.spec.paths`` are imported: ``pfctl.manifests`` calls this on
+every workflow manifest.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pfctl.spec.paths import Path, format_field_path
+
 __all__ = [
     "EXPRESSION",
     "SUBSET_HINT",
@@ -28,8 +31,6 @@ __all__ = [
     "dotted",
     "validate_workflow",
 ]
-
-FieldPath = tuple[str | int, ...]
 
 # What counts as a JSON object: dict first, as checking the Mapping ABC is much slower.
 _MAPPINGS = (dict, Mapping)
@@ -64,7 +65,7 @@ SUBSET_HINT = (
 class SubsetProblem:
     """One reason the local executor cannot run a workflow."""
 
-    path: FieldPath
+    path: Path
     """Where, inside ``extensionTemplate``: ``("spec", "templates", 0, "retryStrategy")``."""
     message: str
     """The local server's create error text for it."""
@@ -72,15 +73,10 @@ class SubsetProblem:
     """True when ``path`` names a field that should not be there (locate its key)."""
 
 
-def dotted(path: FieldPath) -> str:
-    """``("spec", "templates", 0, "name")`` -> ``spec.templates[0].name``, as messages say it."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "extensionTemplate"
+def dotted(path: Path) -> str:
+    """``("spec", "templates", 0, "name")`` -> ``spec.templates[0].name``, as messages say it;
+    the empty path is the template itself, ``extensionTemplate``."""
+    return format_field_path(path) or "extensionTemplate"
 
 
 class _Checker:
@@ -89,17 +85,17 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[SubsetProblem] = []
 
-    def add(self, path: FieldPath, message: str, *, at_key: bool = False) -> None:
+    def add(self, path: Path, message: str, *, at_key: bool = False) -> None:
         self.problems.append(SubsetProblem(path, message, at_key))
 
-    def keys(self, value: Mapping[Any, Any], allowed: set[str], path: FieldPath) -> None:
+    def keys(self, value: Mapping[Any, Any], allowed: set[str], path: Path) -> None:
         for key in value:
             if key not in allowed:
                 self.add(
                     (*path, str(key)), f"unsupported field {dotted((*path, str(key)))}", at_key=True
                 )
 
-    def mapping(self, value: Any, path: FieldPath) -> Mapping[Any, Any] | None:
+    def mapping(self, value: Any, path: Path) -> Mapping[Any, Any] | None:
         if value is None:
             return None
         if not isinstance(value, _MAPPINGS):
@@ -107,7 +103,7 @@ class _Checker:
             return None
         return value
 
-    def listing(self, value: Any, path: FieldPath) -> list[Any]:
+    def listing(self, value: Any, path: Path) -> list[Any]:
         if value is None:
             return []
         if not isinstance(value, list):
@@ -115,14 +111,14 @@ class _Checker:
             return []
         return value
 
-    def required_name(self, item: Mapping[Any, Any], path: FieldPath) -> str | None:
+    def required_name(self, item: Mapping[Any, Any], path: Path) -> str | None:
         name = item.get("name")
         if not isinstance(name, str) or not name:
             self.add((*path, "name"), f"{dotted(path)}.name is required")
             return None
         return name
 
-    def parameters(self, holder_value: Any, path: FieldPath) -> list[str]:
+    def parameters(self, holder_value: Any, path: Path) -> list[str]:
         """Check an ``arguments``/``inputs`` object; the parameter names."""
         holder = self.mapping(holder_value, path)
         if holder is None:
@@ -140,11 +136,11 @@ class _Checker:
                 names.append(name)
         return names
 
-    def expressions(self, root: Any, path: FieldPath, workflow_parameters: set[str]) -> None:
+    def expressions(self, root: Any, path: Path, workflow_parameters: set[str]) -> None:
         # Depth-first in document order, without recursion (a server gets any JSON): a stack of
         # the children still to visit, per container entered. A child's path is built only when
         # needed, for a container or a string holding an expression.
-        stack: list[tuple[Iterator[tuple[str | int | None, Any]], FieldPath]] = [
+        stack: list[tuple[Iterator[tuple[str | int | None, Any]], Path]] = [
             (iter([(None, root)]), path)
         ]
         while stack:
@@ -165,7 +161,7 @@ class _Checker:
             else:
                 stack.pop()
 
-    def expressions_in(self, text: str, path: FieldPath, workflow_parameters: set[str]) -> None:
+    def expressions_in(self, text: str, path: Path, workflow_parameters: set[str]) -> None:
         for match in EXPRESSION.finditer(text):
             expression = match.group(1)
             if not _SUPPORTED_EXPRESSION.match(expression):
@@ -177,7 +173,7 @@ class _Checker:
                         path, f"{dotted(path)} refers to undefined workflow parameter {name!r}"
                     )
 
-    def leaf(self, kind: str, body: Mapping[Any, Any], path: FieldPath) -> None:
+    def leaf(self, kind: str, body: Mapping[Any, Any], path: Path) -> None:
         self.keys(body, _SCRIPT_KEYS if kind == "script" else _CONTAINER_KEYS, path)
         for key in ("command", "args"):
             items = self.listing(body.get(key), (*path, key))
@@ -193,7 +189,7 @@ class _Checker:
             self.add(path, f"{dotted(path)} needs a command or args (images are not run locally)")
 
     def calls(
-        self, calls: list[Any], allowed: set[str], path: FieldPath, names: set[str]
+        self, calls: list[Any], allowed: set[str], path: Path, names: set[str]
     ) -> list[Mapping[Any, Any]]:
         checked: list[Mapping[Any, Any]] = []
         for index, call in enumerate(calls):
@@ -213,7 +209,7 @@ class _Checker:
             checked.append(item)
         return checked
 
-    def dag(self, body: Mapping[Any, Any], path: FieldPath, names: set[str]) -> None:
+    def dag(self, body: Mapping[Any, Any], path: Path, names: set[str]) -> None:
         self.keys(body, {"tasks"}, path)
         tasks_path = (*path, "tasks")
         tasks = self.calls(
@@ -233,7 +229,7 @@ class _Checker:
         if _has_cycle(dependencies):
             self.add(tasks_path, f"{dotted(tasks_path)}: dependencies form a cycle")
 
-    def template(self, entry: Any, path: FieldPath, names: set[str], seen: set[str]) -> None:
+    def template(self, entry: Any, path: Path, names: set[str], seen: set[str]) -> None:
         item = self.mapping(entry, path)
         if item is None:
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-__all__ = ["Path", "format_path"]
+__all__ = ["Path", "format_field_path", "format_path"]
 
 Path = tuple[str | int, ...]
 
@@ -23,3 +23,20 @@ def format_path(path: Path) -> str:
         else:
             parts.append(f"[{json.dumps(part, ensure_ascii=False)}]")
     return "".join(parts)
+
+
+def format_field_path(path: Path) -> str:
+    """``("members", 0, "image")`` -> ``members[0].image``: a field of a job, as plans name it.
+
+    Relative to the job, so without ``$``; odd keys are quoted as ASCII-only JSON, as plans have
+    always shown them: ``labels["app.kubernetes.io/name"]``.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _IDENTIFIER.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text

@@ -14,22 +14,25 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from pfctl.spec.paths import Path
 from pfctl.spec.quantity import parse_quantity
 
 __all__ = [
     "CREATE_PRIORITIES",
+    "CUSTOM_FLAVOURS",
+    "DEFAULT_PRIORITY",
+    "DEFAULT_QUEUE",
     "FRAMEWORKS",
     "FRAMEWORK_ROLES",
     "JOB_ID_MAX_LENGTH",
     "JOB_NAME_MAX_BYTES",
+    "JOB_TYPES",
     "UPDATE_PRIORITIES",
     "RuleViolation",
     "check_create_body",
     "check_job_id",
     "job_mode",
 ]
-
-Path = tuple[str | int, ...]
 
 # What counts as a JSON object: dict first, as checking the Mapping ABC is much slower.
 _MAPPINGS = (dict, Mapping)
@@ -73,14 +76,19 @@ FRAMEWORK_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
         "standalone": frozenset({"worker"}),
     }
 )
+#: The job types, each created through its own route (``POST /job/{type}``).
+JOB_TYPES = ("single", "distributed", "workflow")
 CREATE_PRIORITIES = ("LOW", "NORMAL", "HIGH")
 UPDATE_PRIORITIES = ("VERY_LOW", "LOW", "NORMAL", "HIGH", "VERY_HIGH")
 #: pfctl's id limit: DNS-1123 allows 63 characters, PaddleFlow's database column holds 60.
 JOB_ID_MAX_LENGTH = 60
 JOB_NAME_MAX_BYTES = 512
 DEFAULT_QUEUE = "default-queue"
+#: The priority of a job that names none.
+DEFAULT_PRIORITY = "NORMAL"
 _PORT_LIMIT = 65535
-_CUSTOM_FLAVOURS = ("", "customFlavour")
+#: Flavour names that mean "the cpu and mem given here", not a flavour stored on the server.
+CUSTOM_FLAVOURS = ("", "customFlavour")
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _DNS1123_MESSAGE = (
@@ -170,7 +178,7 @@ class _BodyChecker:
         self.violations: list[RuleViolation] = []
         policy = _mapping(body, "schedulingPolicy")
         self.queue = _text(policy, "queue") or DEFAULT_QUEUE
-        self.priority = _text(policy, "priority").upper() or "NORMAL"
+        self.priority = _text(policy, "priority").upper() or DEFAULT_PRIORITY
 
     def add(self, path: Path, message: str) -> None:
         self.violations.append(RuleViolation(path, message))
@@ -227,7 +235,8 @@ class _BodyChecker:
 
     def check_priority(self, path: Path, priority: str) -> None:
         if priority not in CREATE_PRIORITIES:
-            self.add(path, f"invalid job priority {priority}, should be in [LOW, NORMAL, HIGH]")
+            allowed = ", ".join(CREATE_PRIORITIES)
+            self.add(path, f"invalid job priority {priority}, should be in [{allowed}]")
 
     def check_members_template_path(
         self, framework: str, members: list[tuple[Path, Mapping[str, Any]]]
@@ -313,7 +322,7 @@ class _BodyChecker:
 
     def check_flavour(self, path: Path, member: Mapping[str, Any]) -> None:
         flavour = _mapping(member, "flavour")
-        if _text(flavour, "name") not in _CUSTOM_FLAVOURS:
+        if _text(flavour, "name") not in CUSTOM_FLAVOURS:
             return  # a registered flavour: the server replaces the values by its own
         cpu, mem = _text(flavour, "cpu"), _text(flavour, "mem")
         if not cpu or not mem:

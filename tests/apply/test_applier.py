@@ -65,7 +65,7 @@ def test_create_then_nothing_to_do(client: PaddleFlowClient, prefix: str) -> Non
     assert LAST_APPLIED_ANNOTATION in live["annotations"]
     again = plan_against_server(client, desired, options)
     assert [action.action for action in again.actions] == [Action.NOOP, Action.NOOP]
-    assert sorted(job["id"] for job in read_live_jobs(client, prefix)) == [
+    assert sorted(job.id for job in read_live_jobs(client, prefix)) == [
         f"{prefix}-a",
         f"{prefix}-b",
     ]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pfctl.apply.compare import is_plain_json, plain_record_text
 from pfctl.apply.model import (
     APPLY_SET_LABEL,
     LAST_APPLIED_ANNOTATION,
@@ -23,22 +23,22 @@ from pfctl.apply.model import (
     Action,
     DesiredJob,
     JobAction,
+    LiveJob,
     PlanOptions,
     SourceLocation,
     noop_action,
 )
 from pfctl.apply.planner import (
-    applied_record,
     create_body,
     plan_changes,
     plan_job,
     plan_job_in_full,
-    record_text,
     unchanged_noop,
-    with_records,
 )
 from pfctl.apply.render import render_json, render_text
+from pfctl.manifests import applied_record, plain_record_text, record_text
 from pfctl.spec.statuses import FINAL_STATUSES
+from tests.apply.helpers import listed
 
 STATUSES = ("init", "pending", "running", "terminating", "succeeded", "failed", "terminated")
 
@@ -69,10 +69,27 @@ def live_after_create(
     }
 
 
+def with_records(desired: Sequence[DesiredJob]) -> list[DesiredJob]:
+    """``desired`` with every job's ``record`` (the last-applied text) filled in, as the loader
+    fills it in for every manifest."""
+    return [
+        job
+        if job.record is not None
+        else replace(job, record=plain_record_text(job.type, job.body))
+        for job in desired
+    ]
+
+
+def noop_of(desired: DesiredJob, live: dict[str, Any], options: PlanOptions) -> JobAction | None:
+    """``unchanged_noop`` against the live job of this job object."""
+    return unchanged_noop(desired, LiveJob.from_wire(live), options)
+
+
 def both_paths(
-    desired: DesiredJob, live: dict[str, Any] | None, options: PlanOptions
+    desired: DesiredJob, wire: dict[str, Any] | None, options: PlanOptions
 ) -> tuple[JobAction, list[Any]]:
     """``plan_job``'s result, after checking that the full planner gives exactly the same."""
+    live = None if wire is None else LiveJob.from_wire(wire)
     fast = plan_job(desired, live, options)
     full = plan_job_in_full(desired, live, options)
     assert fast == full
@@ -90,7 +107,7 @@ def test_unchanged_job_takes_the_fast_path_in_every_status() -> None:
         for apply_set in (None, "s1"):
             live = live_after_create(desired, status, apply_set)
             options = PlanOptions(apply_set=apply_set)
-            noop = unchanged_noop(desired, live, options)
+            noop = noop_of(desired, live, options)
             assert noop == JobAction(
                 id="a",
                 action=Action.NOOP,
@@ -105,17 +122,17 @@ def test_stopped_manifest_of_a_finished_or_stopping_job_takes_the_fast_path() ->
     desired = job(stopped=True)
     for status in (*FINAL_STATUSES, "terminating"):
         live = live_after_create(job(), status)
-        assert unchanged_noop(desired, live, PlanOptions()) is not None
+        assert noop_of(desired, live, PlanOptions()) is not None
         both_paths(desired, live, PlanOptions())
     live = live_after_create(job(), "running")
-    assert unchanged_noop(desired, live, PlanOptions()) is None
+    assert noop_of(desired, live, PlanOptions()) is None
     assert both_paths(desired, live, PlanOptions())[0].action is Action.STOP
 
 
 def test_a_plan_of_unchanged_jobs_renders_as_before() -> None:
     jobs = [job(f"j{i}", labels={"i": str(i)}) for i in range(5)]
     live = [live_after_create(each, "running") for each in jobs]
-    plan = plan_changes(jobs, live)
+    plan = plan_changes(jobs, listed(*live))
     assert render_text(plan) == "No changes: 5 unchanged.\n"
     document = json.loads(render_json(plan))
     assert document["summary"]["noop"] == 5
@@ -142,13 +159,15 @@ def test_differences_are_not_taken_for_unchanged() -> None:
     reprioritised["schedulingPolicy"]["priority"] = "HIGH"
     cases.append((before, reprioritised, PlanOptions()))
     spaced = live_after_create(before)
-    spaced["annotations"][LAST_APPLIED_ANNOTATION] = json.dumps(applied_record(before))
+    spaced["annotations"][LAST_APPLIED_ANNOTATION] = json.dumps(
+        applied_record(before.type, before.body)
+    )
     cases.append((before, spaced, PlanOptions()))
     foreign = live_after_create(before)
     del foreign["annotations"][LAST_APPLIED_ANNOTATION]
     cases.append((before, foreign, PlanOptions(adopt=True)))
     for desired, live, options in cases:
-        assert unchanged_noop(desired, live, options) is None
+        assert noop_of(desired, live, options) is None
         action, warnings = both_paths(desired, live, options)
         assert action.action is not Action.NOOP or warnings or action.reasons
 
@@ -157,24 +176,15 @@ def test_bodies_json_does_not_round_trip_are_planned_in_full() -> None:
     for odd in ({"command": ("echo", "hi")}, {"env": {1: "x"}}, {"port": math.nan}):
         desired = job(**odd)
         live = live_after_create(desired)
-        assert live["annotations"][LAST_APPLIED_ANNOTATION] == record_text(applied_record(desired))
+        assert live["annotations"][LAST_APPLIED_ANNOTATION] == record_text(
+            applied_record(desired.type, desired.body)
+        )
         assert plain_record_text(desired.type, desired.body) is None
-        assert unchanged_noop(desired, live, PlanOptions()) is None
-        action, _ = plan_job(desired, live, PlanOptions())
+        assert noop_of(desired, live, PlanOptions()) is None
+        action, _ = plan_job(desired, LiveJob.from_wire(live), PlanOptions())
         assert action.action is Action.REPLACE  # the full planner's verdict, as before
         if "port" not in odd:  # NaN equals nothing, not even the full planner's own NaN
             both_paths(desired, live, PlanOptions())
-
-
-def test_plain_json() -> None:
-    assert is_plain_json({"a": [1, 2.5, -math.inf, True, None, "x", {"b": []}]})
-    assert not is_plain_json({"a": (1,)})
-    assert not is_plain_json({"a": [{1: "x"}]})
-    assert not is_plain_json({"a": [math.nan]})
-    assert not is_plain_json({"a": b"bytes"})
-    circular: dict[str, Any] = {"id": "a"}
-    circular["self"] = circular
-    assert plain_record_text("single", circular) is None
 
 
 def test_precomputed_records_give_the_same_plan() -> None:
@@ -183,14 +193,16 @@ def test_precomputed_records_give_the_same_plan() -> None:
     live.append(live_after_create(job("odd", command=("a",))))
     prepared = with_records(jobs)
     assert [each.record for each in prepared] == [
-        record_text(applied_record(jobs[0])),
-        record_text(applied_record(jobs[1])),
+        record_text(applied_record(jobs[0].type, jobs[0].body)),
+        record_text(applied_record(jobs[1].type, jobs[1].body)),
         None,  # not plain JSON: planned in full
-        record_text(applied_record(jobs[3])),
+        record_text(applied_record(jobs[3].type, jobs[3].body)),
     ]
     assert prepared == jobs  # the record is not part of a job's identity
     options = PlanOptions(force_replace=True)
-    assert plan_changes(prepared, live, options) == plan_changes(jobs, live, options)
+    assert plan_changes(prepared, listed(*live), options) == plan_changes(
+        jobs, listed(*live), options
+    )
     assert with_records(prepared)[0] is prepared[0]
 
 

@@ -1,9 +1,8 @@
-"""The planner and the plan renderers, on plain data (no server)."""
+"""The planner, on plain data (no server); the renderers are in test_render.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -19,11 +18,11 @@ from pfctl.apply.model import (
     JobAction,
     Plan,
     PlanOptions,
-    SourceLocation,
 )
-from pfctl.apply.planner import applied_record, create_body, plan_changes, record_text
-from pfctl.apply.render import MASK, format_path, plan_document, render_json, render_text
+from pfctl.apply.planner import plan_changes
+from pfctl.manifests import applied_record, record_text
 from pfctl.spec.statuses import FINAL_STATUSES
+from tests.apply.helpers import applied, created_job, desired, listed
 
 ALL_STATUSES = (
     "init",
@@ -41,24 +40,6 @@ ALL_STATUSES = (
 
 
 # --- a tiny model of the server's job semantics (PADDLEFLOW_API.md §8-9) ---------------------
-
-
-def created_job(job_type: str, body: Mapping[str, Any], status: str = "init") -> dict[str, Any]:
-    """The live job a server returns after creating ``body``."""
-    policy = dict(body.get("schedulingPolicy") or {})
-    return {
-        "id": body["id"],
-        "name": body.get("name", ""),
-        "labels": dict(body.get("labels") or {}),
-        "annotations": dict(body.get("annotations") or {}),
-        "schedulingPolicy": {
-            "queue": policy.get("queue", "default-queue"),
-            "priority": str(policy.get("priority") or "NORMAL").upper(),
-        },
-        "image": body.get("image", "") if job_type == "single" else "",
-        "framework": "standalone" if job_type == "single" else body.get("framework", "paddle"),
-        "status": status,
-    }
 
 
 class FakeServer:
@@ -110,33 +91,6 @@ class FakeServer:
                     current[name] = value
 
 
-def desired(
-    job_id: str,
-    *,
-    image: str = "python:3.11",
-    labels: dict[str, str] | None = None,
-    annotations: dict[str, str] | None = None,
-    priority: str | None = None,
-    stopped: bool = False,
-    env: dict[str, str] | None = None,
-) -> DesiredJob:
-    body: dict[str, Any] = {"id": job_id, "image": image, "command": "echo hi"}
-    if labels:
-        body["labels"] = labels
-    if annotations:
-        body["annotations"] = annotations
-    if priority:
-        body["schedulingPolicy"] = {"priority": priority}
-    if env:
-        body["env"] = env
-    return DesiredJob(job_id, "single", body, stopped, SourceLocation("jobs.yaml", 1, 1))
-
-
-def applied(job: DesiredJob, status: str = "init", apply_set: str | None = None) -> dict[str, Any]:
-    """The live job after pfctl created ``job``."""
-    return created_job(job.type, create_body(job, apply_set), status)
-
-
 def only(plan: Plan) -> JobAction:
     assert len(plan.actions) == 1
     return plan.actions[0]
@@ -163,7 +117,7 @@ def test_a_missing_job_is_created_with_pfctl_labels_and_record() -> None:
 def test_an_applied_job_is_unchanged_in_any_status() -> None:
     job = desired("a", labels={"team": "x"}, priority="high")
     for status in ALL_STATUSES:
-        plan = plan_changes([job], [applied(job, status)])
+        plan = plan_changes([job], listed(applied(job, status)))
         assert only(plan).action is Action.NOOP, status
         assert not plan.has_changes
         assert plan.warnings == ()
@@ -171,8 +125,8 @@ def test_an_applied_job_is_unchanged_in_any_status() -> None:
 
 def test_record_is_canonical_json() -> None:
     job = desired("a", labels={"b": "1", "a": "2"})
-    assert record_text(applied_record(job)) == json.dumps(
-        applied_record(job), sort_keys=True, separators=(",", ":")
+    assert record_text(applied_record(job.type, job.body)) == json.dumps(
+        applied_record(job.type, job.body), sort_keys=True, separators=(",", ":")
     )
 
 
@@ -189,7 +143,7 @@ def test_labels_added_changed_and_removed_three_way() -> None:
     live = applied(before, "running")
     live["labels"]["someone-else"] = "theirs"
     after = desired("a", labels={"keep": "1", "change": "new", "add": "y"})
-    action = only(plan_changes([after], [live]))
+    action = only(plan_changes([after], listed(live)))
     assert action.action is Action.UPDATE
     assert action.update is not None
     assert dict(action.update.labels) == {"change": "new", "add": "y", "drop": ""}
@@ -209,7 +163,7 @@ def test_empty_live_label_counts_as_absent() -> None:
     record = json.loads(live["annotations"][LAST_APPLIED_ANNOTATION])
     record["labels"]["gone"] = "old"
     live["annotations"][LAST_APPLIED_ANNOTATION] = record_text(record)
-    action = only(plan_changes([job], [live]))
+    action = only(plan_changes([job], listed(live)))
     # only the record is refreshed: "gone" is already absent
     assert action.action is Action.UPDATE
     assert action.changes == ()
@@ -220,19 +174,19 @@ def test_empty_live_label_counts_as_absent() -> None:
 def test_pfctl_own_labels_never_show_as_drift() -> None:
     job = desired("a")
     live = applied(job, apply_set="old-set")
-    action = only(plan_changes([job], [live], PlanOptions(apply_set="new-set")))
+    action = only(plan_changes([job], listed(live), PlanOptions(apply_set="new-set")))
     assert action.action is Action.UPDATE
     assert action.changes == ()
     assert action.update is not None
     assert action.update.labels == {APPLY_SET_LABEL: "new-set"}
     # without an apply-set the existing one is kept
-    assert only(plan_changes([job], [live])).action is Action.NOOP
+    assert only(plan_changes([job], listed(live))).action is Action.NOOP
 
 
 def test_annotations_three_way_ignores_the_record_key() -> None:
     before = desired("a", annotations={"note": "1"})
     after = desired("a", annotations={"other": "2"})
-    action = only(plan_changes([after], [applied(before)]))
+    action = only(plan_changes([after], listed(applied(before))))
     assert action.update is not None
     assert action.update.annotations["note"] == ""
     assert action.update.annotations["other"] == "2"
@@ -245,7 +199,7 @@ def test_annotations_three_way_ignores_the_record_key() -> None:
 @pytest.mark.parametrize("status", ["init", "pending"])
 def test_priority_change_while_not_scheduled_is_an_update(status: str) -> None:
     live = applied(desired("a", priority="LOW"), status)
-    action = only(plan_changes([desired("a", priority="high")], [live]))
+    action = only(plan_changes([desired("a", priority="high")], listed(live)))
     assert action.action is Action.UPDATE
     assert action.update is not None
     assert action.update.priority == "HIGH"
@@ -253,7 +207,7 @@ def test_priority_change_while_not_scheduled_is_an_update(status: str) -> None:
 
 def test_priority_change_while_running_is_a_warning_or_a_forced_replace() -> None:
     live = applied(desired("a", priority="LOW"), "running")
-    plan = plan_changes([desired("a", priority="HIGH")], [live])
+    plan = plan_changes([desired("a", priority="HIGH")], listed(live))
     action = only(plan)
     assert action.action is Action.UPDATE  # the record is refreshed, priority is not sent
     assert action.update is not None
@@ -262,7 +216,7 @@ def test_priority_change_while_running_is_a_warning_or_a_forced_replace() -> Non
         "priority cannot change while the job is running (LOW -> HIGH)"
     ]
     forced = only(
-        plan_changes([desired("a", priority="HIGH")], [live], PlanOptions(force_replace=True))
+        plan_changes([desired("a", priority="HIGH")], listed(live), PlanOptions(force_replace=True))
     )
     assert forced.action is Action.REPLACE
     assert forced.refusal is None
@@ -271,7 +225,7 @@ def test_priority_change_while_running_is_a_warning_or_a_forced_replace() -> Non
 
 def test_priority_removed_from_manifest_goes_back_to_default() -> None:
     live = applied(desired("a", priority="HIGH"))
-    action = only(plan_changes([desired("a")], [live]))
+    action = only(plan_changes([desired("a")], listed(live)))
     assert action.update is not None
     assert action.update.priority == "NORMAL"
 
@@ -281,7 +235,7 @@ def test_priority_removed_from_manifest_goes_back_to_default() -> None:
 
 def test_image_change_is_a_replace_refused_without_force() -> None:
     live = applied(desired("a", image="old"), "running")
-    action = only(plan_changes([desired("a", image="new")], [live]))
+    action = only(plan_changes([desired("a", image="new")], listed(live)))
     assert action.action is Action.REPLACE
     assert action.refusal is not None
     assert "--force-replace" in action.refusal
@@ -289,7 +243,7 @@ def test_image_change_is_a_replace_refused_without_force() -> None:
         (("image",), "old", "new", True)
     ]
     forced = only(
-        plan_changes([desired("a", image="new")], [live], PlanOptions(force_replace=True))
+        plan_changes([desired("a", image="new")], listed(live), PlanOptions(force_replace=True))
     )
     assert forced.refusal is None
     assert forced.create_body is not None
@@ -301,12 +255,12 @@ def test_immutable_fields_compare_with_record_not_live() -> None:
     live = applied(job)
     live["image"] = ""  # a server that does not echo the spec (PADDLEFLOW_API.md §13.7)
     live["command"] = ""
-    assert only(plan_changes([job], [live])).action is Action.NOOP
+    assert only(plan_changes([job], listed(live))).action is Action.NOOP
 
 
 def test_finished_job_is_not_rerun() -> None:
     job = desired("a")
-    assert only(plan_changes([job], [applied(job, "succeeded")])).action is Action.NOOP
+    assert only(plan_changes([job], listed(applied(job, "succeeded")))).action is Action.NOOP
 
 
 # --- stop, prune --------------------------------------------------------------------------------
@@ -315,10 +269,12 @@ def test_finished_job_is_not_rerun() -> None:
 def test_stopped_true_stops_a_running_job_and_ignores_final_ones() -> None:
     job = desired("a")
     stopped = desired("a", stopped=True)
-    action = only(plan_changes([stopped], [applied(job, "running")]))
+    action = only(plan_changes([stopped], listed(applied(job, "running"))))
     assert action.action is Action.STOP
-    assert only(plan_changes([stopped], [applied(job, "failed")])).action is not Action.STOP
-    assert only(plan_changes([stopped], [applied(job, "terminating")])).action is not Action.STOP
+    assert only(plan_changes([stopped], listed(applied(job, "failed")))).action is not Action.STOP
+    assert (
+        only(plan_changes([stopped], listed(applied(job, "terminating")))).action is not Action.STOP
+    )
 
 
 def test_prune_stops_only_managed_jobs_of_its_apply_set() -> None:
@@ -328,12 +284,12 @@ def test_prune_stops_only_managed_jobs_of_its_apply_set() -> None:
     finished = applied(desired("finished"), "succeeded", apply_set="s1")
     foreign = created_job("single", {"id": "foreign", "labels": {APPLY_SET_LABEL: "s1"}}, "running")
     live = [ours, other_set, no_set, finished, foreign]
-    plan = plan_changes([desired("kept")], live, PlanOptions(apply_set="s1", prune=True))
+    plan = plan_changes([desired("kept")], listed(*live), PlanOptions(apply_set="s1", prune=True))
     assert [(a.id, a.action) for a in plan.actions] == [
         ("kept", Action.CREATE),
         ("ours", Action.STOP),
     ]
-    unpruned = plan_changes([desired("kept")], live, PlanOptions(apply_set="s1"))
+    unpruned = plan_changes([desired("kept")], listed(*live), PlanOptions(apply_set="s1"))
     assert [a.id for a in unpruned.actions] == ["kept"]
 
 
@@ -343,12 +299,12 @@ def test_prune_stops_only_managed_jobs_of_its_apply_set() -> None:
 def test_unmanaged_job_is_refused_then_adopted() -> None:
     foreign = created_job("single", {"id": "a", "image": "python:3.11", "labels": {"x": "1"}})
     job = desired("a", labels={"team": "t"})
-    plan = plan_changes([job], [foreign])
+    plan = plan_changes([job], listed(foreign))
     action = only(plan)
     assert action.refusal is not None
     assert "--adopt" in action.refusal
     assert plan.warnings[0].message == "the job exists but is not managed by pfctl"
-    adopted = only(plan_changes([job], [foreign], PlanOptions(adopt=True)))
+    adopted = only(plan_changes([job], listed(foreign), PlanOptions(adopt=True)))
     assert adopted.action is Action.UPDATE
     assert adopted.refusal is None
     assert adopted.update is not None
@@ -358,7 +314,7 @@ def test_unmanaged_job_is_refused_then_adopted() -> None:
 
 def test_adopting_a_job_with_a_different_image_is_a_replace() -> None:
     foreign = created_job("single", {"id": "a", "image": "other"})
-    action = only(plan_changes([desired("a")], [foreign], PlanOptions(adopt=True)))
+    action = only(plan_changes([desired("a")], listed(foreign), PlanOptions(adopt=True)))
     assert action.action is Action.REPLACE
 
 
@@ -431,9 +387,9 @@ def test_applying_the_plan_converges(
 ) -> None:
     jobs, live, options, empty_deletes = world
     server = FakeServer(live, empty_deletes=empty_deletes)
-    first = plan_changes(jobs, list(server.jobs.values()), options)
+    first = plan_changes(jobs, listed(*server.jobs.values()), options)
     server.apply(first)
-    second = plan_changes(jobs, list(server.jobs.values()), options)
+    second = plan_changes(jobs, listed(*server.jobs.values()), options)
     refused_before = {a.id: a.refusal for a in first.refused}
     for action in second.actions:
         if action.refusal is not None:
@@ -443,90 +399,3 @@ def test_applying_the_plan_converges(
             assert action.action is Action.NOOP, action
     if options.adopt and options.force_replace:
         assert not second.has_changes
-
-
-# --- renderers ----------------------------------------------------------------------------------
-
-
-def test_text_diff_shows_symbols_forces_replacement_and_summary() -> None:
-    live_a = applied(desired("a", image="old"), "running")
-    live_b = applied(desired("b", labels={"t": "1"}))
-    live_c = applied(desired("c"), "running")
-    live_d = applied(desired("d"))
-    jobs = [
-        desired("a", image="new"),
-        desired("b", labels={"t": "2"}),
-        desired("c", stopped=True),
-        desired("d"),
-        desired("e"),
-    ]
-    text = render_text(plan_changes(jobs, [live_a, live_b, live_c, live_d]))
-    assert "-/+ a (single) [running]  jobs.yaml:1:1" in text
-    assert 'image: "old" -> "new"  # forces replacement' in text
-    assert "~ b (single)" in text
-    assert 'labels.t: "1" -> "2"' in text
-    assert "- c (single)" in text
-    assert "+ e (single)" in text
-    assert "d (single)" not in text  # unchanged jobs are counted, not listed
-    assert text.endswith(
-        "Plan: 1 to create, 1 to update, 1 to replace, 1 to stop, 1 unchanged (1 refused).\n"
-    )
-    assert "\x1b[" not in text
-
-
-def test_text_diff_colors_only_when_asked() -> None:
-    plan = plan_changes([desired("a")], [])
-    assert "\x1b[32m+ a" in render_text(plan, color=True)
-
-
-def test_no_changes_summary() -> None:
-    job = desired("a")
-    assert render_text(plan_changes([job], [applied(job)])) == "No changes: 1 unchanged.\n"
-
-
-def test_secrets_are_masked_unless_asked() -> None:
-    before = desired("a", env={"DB_PASSWORD": "old-pw", "plain": "p1", "api_key": "k1"})
-    after = desired("a", env={"DB_PASSWORD": "new-pw", "plain": "p2", "api_key": "k2"})
-    plan = plan_changes([after], [applied(before)], PlanOptions(force_replace=True))
-    text = render_text(plan)
-    for secret in ("old-pw", "new-pw", "k1", "k2"):
-        assert secret not in text
-    assert f"env.DB_PASSWORD: {MASK} -> {MASK}" in text
-    assert 'env.plain: "p1" -> "p2"' in text
-    assert "new-pw" in render_text(plan, show_secrets=True)
-    assert "new-pw" not in render_json(plan)
-    created = render_text(plan_changes([after], []))
-    assert "new-pw" not in created
-    assert "new-pw" in render_json(plan, show_secrets=True)
-
-
-def test_json_plan_document() -> None:
-    live = applied(desired("a", labels={"t": "1"}))
-    plan = plan_changes([desired("a", labels={"t.x/y": "2"}), desired("b")], [live])
-    document = plan_document(plan)
-    assert document["formatVersion"] == 1
-    assert document["changed"] is True
-    assert document["summary"] == {
-        "create": 1,
-        "update": 1,
-        "replace": 0,
-        "stop": 0,
-        "noop": 0,
-        "refused": 0,
-    }
-    job_a = document["jobs"][0]
-    assert job_a["action"] == "update"
-    assert job_a["source"] == "jobs.yaml:1:1"
-    assert {
-        "path": 'labels["t.x/y"]',
-        "segments": ["labels", "t.x/y"],
-        "before": None,
-        "after": "2",
-        "forcesReplacement": False,
-    } in job_a["changes"]
-    json.dumps(document)  # serialisable
-
-
-def test_format_path() -> None:
-    assert format_path(("members", 0, "image")) == "members[0].image"
-    assert format_path(("labels", "app.kubernetes.io/name")) == 'labels["app.kubernetes.io/name"]'

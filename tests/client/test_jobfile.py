@@ -10,10 +10,11 @@ import pytest
 from pfctl.client.jobfile import (
     build_create_body,
     check_create_body,
+    create_body_from_file,
     is_unset,
     read_job_document,
 )
-from pfctl.errors import InputError
+from pfctl.errors import InputError, UsageError
 
 from .helpers import PADDLE_PS_EXAMPLE, SINGLE_EXAMPLE
 
@@ -146,3 +147,35 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         read_job_document(str(tmp_path / "missing.json"))
     with pytest.raises(InputError, match="is a directory"):
         read_job_document(str(tmp_path))
+
+
+def test_odd_keys_are_quoted_in_paths() -> None:
+    built = build_create_body({"image": "x", "foo-bar": 1, None: 2, "labels": {"a/b": 3}})
+    assert built.ignored == ['$["foo-bar"]', "$.None"]
+    problems = check_create_body("single", built.body)
+    assert problems == ["$.labels[\"a/b\"]: 3 is not of type 'string'"]
+
+
+def test_create_body_from_file_notes_and_checks(tmp_path: Path) -> None:
+    path = tmp_path / "job.yaml"
+    path.write_text("type: single\nimage: x\ncommand: sleep 1\nfileSystem: {name: data}\n")
+    notes: list[str] = []
+    body = create_body_from_file("single", str(path), on_note=notes.append)
+    assert body == {"image": "x", "command": "sleep 1"}
+    assert notes == [f"{path}: $.fileSystem is ignored (PaddleFlow reads no such key)"]
+    from_stdin = create_body_from_file("single", "-", stdin_text='{"image": "y"}')
+    assert from_stdin == {"image": "y"}
+
+
+def test_create_body_from_file_refuses_a_bad_request(tmp_path: Path) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"type": "single", "image": "x", "env": {"E": 3, "F": 4}}))
+    with pytest.raises(UsageError, match="declares type 'single' but JOBTYPE is 'distributed'"):
+        create_body_from_file("distributed", str(path))
+    with pytest.raises(InputError) as caught:
+        create_body_from_file("single", str(path))
+    assert str(caught.value) == (
+        f"{path} is not a valid single job request:\n"
+        "  $.env.E: 3 is not of type 'string'\n"
+        "  $.env.F: 4 is not of type 'string'"
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pfctl.client.tokens import TokenCache, default_cache_dir
+from pfctl.cache_dir import default_cache_dir
+from pfctl.client.tokens import TokenCache
 
 SERVER = "http://127.0.0.1:8999"
 

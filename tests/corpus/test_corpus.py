@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from pfctl.cli.main import app
 from pfctl.manifests import load_manifests
-from pfctl.manifests.loader import MAX_FILE_BYTES
+from pfctl.manifests.inputs import MAX_FILE_BYTES
 
 BAD = Path(__file__).resolve().parent / "bad"
 

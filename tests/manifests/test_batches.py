@@ -1,4 +1,4 @@
-"""Work split for the worker pool, streamed reports, and loading started ahead of its result."""
+"""Work split for the worker pool: batches by bytes, in input order, checked as one by one."""
 
 from __future__ import annotations
 
@@ -6,19 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pfctl.errors import InputError
-from pfctl.manifests import load_manifests
-from pfctl.manifests.loader import (
-    PARALLEL_MIN_BYTES,
-    PARALLEL_THRESHOLD,
-    add_outcome,
-    check_file,
-    iter_outcomes,
-    plan_batches,
-    start_loading,
-)
-from pfctl.manifests.model import LoadResult
-from pfctl.manifests.report import FORMATS, ReportStream, render
+from pfctl.manifests import LoadResult, load_manifests
+from pfctl.manifests.batches import PARALLEL_MIN_BYTES, PARALLEL_THRESHOLD, plan_batches
+from pfctl.manifests.filecheck import check_file
+from pfctl.manifests.outcomes import add_outcome
 
 SINGLE = "type: single\nid: {id}\nimage: busybox\n"
 PADDING = "# " + "a comment that makes the document as big as a real one " * 5 + "\n"
@@ -78,46 +69,3 @@ def test_multi_document_files_checked_by_workers_match_one_by_one(tmp_path: Path
     assert len(result.documents) == 8 * 120
     assert result.invalid_count == 8
     assert len(result.manifests) == 8 * 119
-
-
-def test_started_loading_gives_the_same_result(tmp_path: Path) -> None:
-    for number in range(PARALLEL_THRESHOLD + 5):
-        (tmp_path / f"m{number:04d}.yaml").write_text(SINGLE.format(id=f"job-{number % 150}"))
-    pending = start_loading([str(tmp_path)])
-    assert pending.result() == load_manifests([str(tmp_path)])
-
-
-def test_started_loading_refuses_unusable_input_at_once(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such file or directory"):
-        start_loading([str(tmp_path / "missing.yaml")])
-
-
-@pytest.mark.parametrize("output", sorted(FORMATS))
-@pytest.mark.parametrize("quiet", [False, True])
-def test_a_streamed_report_prints_what_the_whole_report_does(
-    tmp_path: Path, output: str, quiet: bool
-) -> None:
-    (tmp_path / "a.yaml").write_text(SINGLE.format(id="a") + "---\n---\n" + SINGLE.format(id="b"))
-    (tmp_path / "b.yaml").write_text("type: single\nid: a\nimage: [x]\nenv: {N: 3}\n")
-    (tmp_path / "c.yaml").write_text("")
-    (tmp_path / "d.yaml").write_text("type: single\nid: d\nimage: x\n  bad: [\n")
-    (tmp_path / "e.json").write_text('{"type": "single", "id": "e", "image": "x"}')
-    whole = render(load_manifests([str(tmp_path)], keep_manifests=False), output, quiet=quiet)
-    out: list[str] = []
-    err: list[str] = []
-    stream = ReportStream(output, quiet=quiet, out=out.append, err=err.append)
-    for outcome in iter_outcomes([str(tmp_path)], keep_manifests=False):
-        stream.add(outcome)
-    assert stream.finish() is False
-    assert (out, err) == (whole.stdout, whole.stderr)
-    assert any("duplicate id `a`" in line for line in out)
-
-
-def test_a_streamed_report_of_valid_files_is_ok(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text(SINGLE.format(id="a"))
-    out: list[str] = []
-    stream = ReportStream("text", out=out.append, err=out.append)
-    for outcome in iter_outcomes([str(tmp_path)]):
-        stream.add(outcome)
-    assert stream.finish() is True
-    assert out[-1] == "1 manifest, 1 valid, 0 invalid"

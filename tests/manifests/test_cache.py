@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pfctl.apply.compare import plain_record_text
-from pfctl.manifests import LoadResult, load_manifests
+from pfctl.manifests import LoadResult, load_manifests, plain_record_text
+from pfctl.manifests.batches import PARALLEL_THRESHOLD
 from pfctl.manifests.cache import KEEP_FILES, ManifestCache
-from pfctl.manifests.loader import PARALLEL_THRESHOLD
 
 SINGLE = "type: single\nid: {id}\nimage: busybox\ncommand: echo {id}\nlabels: {{team: a}}\n"
 FILES = {

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pfctl.manifests import load_manifests
 from pfctl.manifests.checks import strip_unset
-from pfctl.manifests.loader import check_bytes
+from pfctl.manifests.filecheck import check_bytes
 
 
 def problems(tmp_path: Path, text: str) -> list[tuple[int, int, str, str]]:

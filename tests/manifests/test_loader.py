@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pfctl.errors import InputError
-from pfctl.manifests import Manifest, load_manifests
-from pfctl.manifests.loader import PARALLEL_THRESHOLD
+from pfctl.manifests import Manifest, load_manifests, start_loading
+from pfctl.manifests.batches import PARALLEL_THRESHOLD
 
 SINGLE = "type: single\nid: {id}\nimage: busybox\n"
 
@@ -114,57 +114,6 @@ def test_an_empty_file_is_a_note_not_an_error(tmp_path: Path) -> None:
     assert result.documents == []
 
 
-def test_directories_read_manifest_files_and_recurse_only_with_r(tmp_path: Path) -> None:
-    write(tmp_path / "b.yaml", SINGLE.format(id="b"))
-    write(tmp_path / "a.json", '{"type": "single", "id": "a", "image": "x"}')
-    write(tmp_path / "notes.txt", "not a manifest")
-    write(tmp_path / ".hidden.yaml", "broken: [")
-    write(tmp_path / "sub" / "c.yml", SINGLE.format(id="c"))
-    write(tmp_path / ".git" / "d.yaml", "broken: [")
-    flat = load_manifests([str(tmp_path)])
-    assert [m.id for m in flat.manifests] == ["a", "b"]
-    deep = load_manifests([str(tmp_path)], recursive=True)
-    assert [m.id for m in deep.manifests] == ["a", "b", "c"]
-
-
-def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
-    source = write(tmp_path / "job.yaml", SINGLE.format(id="once"))
-    result = load_manifests([source, str(tmp_path)])
-    assert result.ok
-    assert len(result.manifests) == 1
-
-
-@pytest.mark.parametrize("recursive", [False, True])
-def test_unusable_inputs_raise_input_error(tmp_path: Path, recursive: bool) -> None:
-    with pytest.raises(InputError, match="no such file or directory"):
-        load_manifests([str(tmp_path / "missing.yaml")], recursive=recursive)
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match=r"no \*\.yaml, \*\.yml or \*\.json files"):
-        load_manifests([str(tmp_path / "empty")], recursive=recursive)
-
-
-def test_a_directory_with_only_subdirectories_needs_r(tmp_path: Path) -> None:
-    write(tmp_path / "sub" / "job.yaml", SINGLE.format(id="deep"))
-    with pytest.raises(InputError, match="use -R"):
-        load_manifests([str(tmp_path)])
-
-
-def test_the_same_id_twice_across_inputs(tmp_path: Path) -> None:
-    first = write(tmp_path / "a.yaml", SINGLE.format(id="twin"))
-    second = write(tmp_path / "b.yaml", "# again\n" + SINGLE.format(id="twin"))
-    result = load_manifests([first, second])
-    assert [m.source for m in result.manifests] == [first]
-    [problem] = result.problems
-    assert (problem.source, problem.line, problem.column, problem.json_path) == (
-        second,
-        3,
-        5,
-        "$.id",
-    )
-    assert problem.message == f"duplicate id `twin`: first at {first}:2:5"
-    assert result.invalid_count == 1
-
-
 def test_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     text = SINGLE.format(id="piped") + "---\ntype: single\nid: bad\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
@@ -265,3 +214,15 @@ def test_bodies_share_nothing_even_when_yaml_aliases_do(tmp_path: Path) -> None:
     assert body["members"][0]["labels"] == {"team": "a"}
     assert body["members"][1]["labels"] == {"team": "a"}
     assert body["members"][1]["args"] == ["x"]
+
+
+def test_started_loading_gives_the_same_result(tmp_path: Path) -> None:
+    for number in range(PARALLEL_THRESHOLD + 5):
+        (tmp_path / f"m{number:04d}.yaml").write_text(SINGLE.format(id=f"job-{number % 150}"))
+    pending = start_loading([str(tmp_path)])
+    assert pending.result() == load_manifests([str(tmp_path)])
+
+
+def test_started_loading_refuses_unusable_input_at_once(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or directory"):
+        start_loading([str(tmp_path / "missing.yaml")])

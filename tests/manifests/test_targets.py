@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from pfctl.manifests import TARGETS
 from pfctl.manifests.checks import check_document
-from pfctl.manifests.model import TARGETS
 from pfctl.manifests.parse import parse_yaml
 from pfctl.spec.argo_subset import check_workflow, validate_workflow
 

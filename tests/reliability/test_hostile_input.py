@@ -22,7 +22,9 @@ import requests
 from tests.conftest import ServerHandle
 from tests.server.conftest import PREFIX, Api, login
 
-LIMIT = 4 * 1024 * 1024  # the server's default body limit (pfctl.server.app)
+LIMIT = (
+    4 * 1024 * 1024
+)  # the server's default body limit (pfctl.server.state.DEFAULT_MAX_BODY_BYTES)
 
 
 def assert_clean(response: requests.Response, *statuses: int) -> None:

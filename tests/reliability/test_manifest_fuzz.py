@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from pfctl.manifests import TARGETS
 from pfctl.manifests.checks import strip_unset
-from pfctl.manifests.loader import check_bytes
-from pfctl.manifests.model import TARGETS
+from pfctl.manifests.filecheck import check_bytes
 from tests.server.conftest import Api
 
 EXAMPLES = int(os.environ.get("PFCTL_MANIFEST_FUZZ_EXAMPLES", "100"))

@@ -1,15 +1,23 @@
-"""Helpers for the server tests: logged-in HTTP sessions against the real server."""
+"""Helpers for the server tests: logged-in HTTP sessions against the real server.
+
+Fixtures: ``api_server`` and ``root_api`` (a session server that serves the API only),
+``make_user``, and ``runtime_server``: a factory ``start(data_dir=None, grace_seconds=1.0,
+reserve_after_seconds=60.0)`` of servers running the local runtime
+(``tests.server.runtime.helpers.RuntimeServer``), all stopped after the test.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import ServerHandle, launch_pf_server
+from tests.server.runtime.helpers import RuntimeServer, launch_runtime_server
 
 PREFIX = "/api/paddleflow/v1"
 
@@ -96,3 +104,25 @@ def make_user(root_api: Api) -> Callable[[str], Api]:
         return api
 
     return make
+
+
+@pytest.fixture
+def runtime_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., RuntimeServer]]:
+    """A factory of servers running the local runtime; all are stopped after the test."""
+    started: list[RuntimeServer] = []
+
+    def start(
+        data_dir: Path | None = None,
+        grace_seconds: float = 1.0,
+        reserve_after_seconds: float = 60.0,
+    ) -> RuntimeServer:
+        directory = data_dir or tmp_path_factory.mktemp("runtime-server") / "data"
+        server = launch_runtime_server(directory, grace_seconds, reserve_after_seconds)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

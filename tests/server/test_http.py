@@ -9,7 +9,7 @@ from pathlib import Path
 import requests
 
 from tests.server.conftest import PREFIX, Api, assert_error, login
-from tests.server.test_jobs import create
+from tests.server.routes.test_jobs import create
 
 REPO = Path(__file__).resolve().parents[2]
 

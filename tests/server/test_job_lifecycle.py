@@ -11,7 +11,7 @@ from contextlib import closing
 from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
 from pfctl.server.store.storage import Store
 from tests.server.conftest import NO_EXECUTOR, assert_error, login
-from tests.server.test_jobs import create, single_body, unique_id
+from tests.server.routes.test_jobs import create, single_body, unique_id
 
 
 def test_stop_of_a_running_job_goes_through_terminating(start_pf_server, tmp_path):

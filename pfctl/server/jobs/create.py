@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import copy
 import uuid
-from decimal import Decimal
 from typing import Any
 
+from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
-from pfctl.server.store.catalog import DEFAULT_QUEUE, resource_amounts
-from pfctl.server.store.storage import NewJob, Store
-from pfctl.spec.rules import JOBSPEC_KEYS
+from pfctl.server.store.jobrecords import NewJob
+from pfctl.server.store.storage import Store
+from pfctl.spec.rules import CUSTOM_FLAVOURS, DEFAULT_PRIORITY, DEFAULT_QUEUE, JOBSPEC_KEYS
 
-_CUSTOM_FLAVOURS = ("", "customFlavour")
 _MEMBER_SPEC_KEYS = ("id", "name", *JOBSPEC_KEYS)
 
 
@@ -51,7 +50,7 @@ def build_new_job(store: Store, job_type: str, body: dict[str, Any], user_name: 
         )
     if violations:
         raise _fail(violations[0].message)
-    priority = (policy.get("priority") or "NORMAL").upper()
+    priority = (policy.get("priority") or DEFAULT_PRIORITY).upper()
     labels = dict(body.get("labels") or {})
     annotations = dict(body.get("annotations") or {})
     spec = copy.deepcopy(body)
@@ -130,7 +129,7 @@ def resolve_flavour(store: Store, flavour: dict[str, Any]) -> dict[str, Any]:
     """A member's flavour with its resources: a registered flavour's own values, or a custom one
     (cpu 1 / mem 1Gi when either is missing, as PaddleFlow falls back)."""
     name = str(flavour.get("name", ""))
-    if name in _CUSTOM_FLAVOURS:
+    if name in CUSTOM_FLAVOURS:
         cpu, mem = str(flavour.get("cpu", "")), str(flavour.get("mem", ""))
         if not cpu or not mem:
             return {"name": name, "cpu": "1", "mem": "1Gi"}
@@ -144,33 +143,10 @@ def resolve_flavour(store: Store, flavour: dict[str, Any]) -> dict[str, Any]:
         resolved = {"name": name, "cpu": registered.cpu, "mem": registered.mem}
         if registered.scalar_resources:
             resolved["scalarResources"] = dict(registered.scalar_resources)
-    amounts = resource_amounts(resolved)
+    amounts = resources.amounts(resolved)
     if not amounts.get("cpu") or not amounts.get("mem"):
         raise _fail(f"flavour[{name}] cpu or memory is empty")
     return resolved
-
-
-def job_request(members: list[dict[str, Any]]) -> dict[str, Decimal]:
-    """The sum over members of flavour x replicas, by resource name."""
-    total: dict[str, Decimal] = {}
-    for member in members:
-        replicas = Decimal(int(member.get("replicas") or 0))
-        for name, amount in resource_amounts(member.get("flavour") or {}).items():
-            total[name] = total.get(name, Decimal(0)) + amount * replicas
-    return total
-
-
-def _describe(amounts: dict[str, Decimal]) -> str:
-    return "".join(f"{name}: {_quantity_text(name, value)}, " for name, value in amounts.items())
-
-
-def _quantity_text(name: str, value: Decimal) -> str:
-    """A readable quantity: memory in Gi/Mi/Ki when it divides evenly, others as numbers."""
-    if name != "cpu" and value >= 1024 and value == value.to_integral_value():
-        for suffix, unit in (("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024)):
-            if value % unit == 0:
-                return f"{int(value // unit)}{suffix}"
-    return format(value.normalize(), "f")
 
 
 def _check_queue_capacity(store: Store, queue_name: str, members: list[dict[str, Any]]) -> None:
@@ -180,16 +156,17 @@ def _check_queue_capacity(store: Store, queue_name: str, members: list[dict[str,
     maximum = queue.max_amounts
     if queue.quota_type == "volcanoCapabilityQuota" and not any(maximum.values()):
         return
-    request = job_request(members)
-    if any(amount > maximum.get(name, Decimal(0)) for name, amount in request.items()):
+    request = resources.job_request(members)
+    if not resources.fits(request, maximum):
         raise _fail(
-            f"the flavour[{_describe(request)}] is larger than queue's [{_describe(maximum)}]"
+            f"the flavour[{resources.describe(request)}] is larger than queue's "
+            f"[{resources.describe(maximum)}]"
         )
 
 
 def _check_workflow_template(template: Any) -> None:
     """Reject a workflow template outside the subset the local executor runs."""
-    from pfctl.server.runtime.workflow import validate_workflow
+    from pfctl.spec.argo_subset import validate_workflow
 
     problems = validate_workflow(template)
     if problems:

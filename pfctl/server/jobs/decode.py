@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.endpoint import go_json_kind
+from pfctl.server.gojson import go_json_kind
 from pfctl.spec.rules import COMMON_KEYS, JOBSPEC_KEYS
 
 _COMMON = (*COMMON_KEYS, "UserName")

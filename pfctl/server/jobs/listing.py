@@ -21,18 +21,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pfctl.server.endpoint import EncodedJson, json_bytes
-from pfctl.server.jobs.view import definition_view, job_view, status_view
+from pfctl.server.gojson import EncodedJson, json_bytes
+from pfctl.server.jobs.view import definition_view, status_view
 from pfctl.server.paging import MarkerCodec
-from pfctl.server.store.storage import JOB_DEFINITION_WIDTH, JobListRow, job_from_list_row
+from pfctl.server.store.jobrecords import JOB_DEFINITION_WIDTH, JobListRow, job_from_list_row
 
 #: Enough for several pages of 1,000 jobs (an element and its row are a few KB each).
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
-
-
-def encode_element(row: JobListRow) -> bytes:
-    """The ``jobList`` element of one row, encoded the generic way (the reference)."""
-    return json_bytes(job_view(job_from_list_row(row), with_runtime=False))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pfctl.server.store.storage import JobRecord
+from pfctl.server.store.jobrecords import JobRecord
 from pfctl.server.store.timefmt import format_time
 from pfctl.spec import statuses
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
@@ -29,11 +30,9 @@ def flavour_object(flavour: FlavourRecord) -> dict[str, Any]:
 
 
 def _positive(key: str, value: Any) -> str:
-    from pfctl.spec.quantity import parse_quantity
-
     text = str(value)
     try:
-        amount = parse_quantity(text)
+        amount = resources.parse_amount(text)
     except ValueError as exc:
         raise ApiError("FlavourInvalidField", f"{key}[{text}] is invalid: {exc}") from exc
     if amount <= 0:
@@ -42,8 +41,6 @@ def _positive(key: str, value: Any) -> str:
 
 
 def _scalars(value: Any) -> dict[str, str]:
-    from pfctl.spec.quantity import parse_quantity
-
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -51,7 +48,7 @@ def _scalars(value: Any) -> dict[str, str]:
     scalars = {str(k): str(v) for k, v in value.items()}
     for name, text in scalars.items():
         try:
-            amount = parse_quantity(text)
+            amount = resources.parse_amount(text)
         except ValueError as exc:
             raise ApiError("FlavourInvalidField", f"{name}[{text}] is invalid: {exc}") from exc
         if amount < 0:
@@ -66,15 +63,10 @@ def _flavour_or_404(call: Call, name: str) -> FlavourRecord:
     return flavour
 
 
-def _require_root(call: Call) -> None:
-    if not call.is_root:
-        raise ApiError("OnlyRootAllowed")
-
-
 def create_flavour(call: Call) -> dict[str, Any]:
     """Register a flavour (root only); ``{"name": NAME}``."""
     body = call.json_object()
-    _require_root(call)
+    call.require_root()
     name = body.get("name")
     if not isinstance(name, str) or not name:
         raise ApiError("FlavourNameEmpty")
@@ -109,7 +101,7 @@ def show_flavour(call: Call) -> dict[str, Any]:
 def update_flavour(call: Call) -> dict[str, Any]:
     """Change a flavour's cpu, mem or scalar resources (root only); returns the flavour."""
     body = call.json_object()
-    _require_root(call)
+    call.require_root()
     name = call.path_params["flavourName"]
     _flavour_or_404(call, name)
     updated = call.state.store.catalog.update_flavour(
@@ -126,7 +118,7 @@ def update_flavour(call: Call) -> dict[str, Any]:
 
 def delete_flavour(call: Call) -> None:
     """Delete a flavour (root only)."""
-    _require_root(call)
+    call.require_root()
     name = call.path_params["flavourName"]
     _flavour_or_404(call, name)
     call.state.store.catalog.delete_flavour(name)

@@ -11,15 +11,15 @@ from typing import Any
 from starlette.routing import Route
 
 from pfctl.server.apierrors import ApiError
-from pfctl.server.endpoint import API_PREFIX, Call, EncodedJson, endpoint, parse_json
+from pfctl.server.endpoint import API_PREFIX, Call, endpoint
+from pfctl.server.gojson import EncodedJson, parse_json
 from pfctl.server.jobs.listing import encode_job_page
 from pfctl.server.jobs.view import job_view
 from pfctl.server.paging import max_keys
-from pfctl.server.store.storage import JobFilter, JobIdTaken, JobRecord
+from pfctl.server.store.jobrecords import JobFilter, JobIdTaken, JobRecord
 from pfctl.server.store.timefmt import parse_time
 from pfctl.spec import statuses
-
-_UPDATE_PRIORITIES = ("", "VERY_LOW", "LOW", "NORMAL", "HIGH", "VERY_HIGH")
+from pfctl.spec.rules import JOB_TYPES, UPDATE_PRIORITIES
 
 
 def _no_access(call: Call, job_id: str) -> str:
@@ -134,7 +134,7 @@ def _modify(call: Call, job_id: str) -> None:
 
     body = decode_job_body("update", call.json_body())
     priority = str(body.get("priority", "")).upper()
-    if priority not in _UPDATE_PRIORITIES:
+    if priority and priority not in UPDATE_PRIORITIES:  # "" leaves the priority as it is
         raise ApiError("InvalidArguments", f"the priorty {body.get('priority')} is invalid")
     context = "update job failed, err: "
     _owned_job(call, job_id, context, "record not found")
@@ -188,7 +188,7 @@ def routes() -> list[Route]:
     return [
         *(
             Route(f"{job}/{job_type}", endpoint(_create(job_type)), methods=["POST"])
-            for job_type in ("single", "distributed", "workflow")
+            for job_type in JOB_TYPES
         ),
         Route(job, endpoint(list_jobs), methods=["GET"]),
         Route(f"{job}/{{jobID}}", endpoint(show_job), methods=["GET"]),

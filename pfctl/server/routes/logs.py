@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
+from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.runtime.logs import DEFAULT_SIZE_LIMIT, LogQuery, read_job_logs
@@ -94,8 +95,6 @@ def _quantity_text(text: str) -> str:
 
 def _log_query(call: Call, job_id: str) -> LogQuery:
     """Steps 4-6 of ``getPFJobLogs`` (readFromTail, lineLimit, sizeLimit), then pfctl's own."""
-    from pfctl.spec.quantity import parse_quantity
-
     tail_text = call.query.get("readFromTail", "")
     if tail_text and tail_text not in _GO_BOOLS:
         raise ApiError(
@@ -113,7 +112,7 @@ def _log_query(call: Call, job_id: str) -> LogQuery:
     size_limit = DEFAULT_SIZE_LIMIT
     if size_text:
         try:
-            size_limit = int(parse_quantity(_quantity_text(size_text)))
+            size_limit = int(resources.parse_amount(_quantity_text(size_text)))
         except ValueError as error:
             raise ApiError(
                 "InvalidURI",

@@ -6,7 +6,6 @@ from typing import Any
 
 from starlette.routing import Route
 
-from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import Call, endpoint
 
 STATS_PATH = "/api/pfctl/v1/stats"
@@ -15,16 +14,13 @@ OPENAPI_PATH = "/api/pfctl/v1/openapi.json"
 
 def stats(call: Call) -> dict[str, Any]:
     """Requests served since start, in total and per route (root only; not counted itself)."""
-    if not call.is_root:
-        raise ApiError("OnlyRootAllowed")
+    call.require_root()
     return call.state.stats.snapshot()
 
 
 def openapi(call: Call) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route."""
-    from pfctl.server.openapi import build_openapi
-
-    return build_openapi()
+    return call.state.openapi()
 
 
 def routes() -> list[Route]:

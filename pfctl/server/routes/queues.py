@@ -8,55 +8,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from starlette.routing import Route
 
+from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
-from pfctl.server.store.catalog import DEFAULT_CLUSTER, NameTaken, QueueRecord, resource_amounts
+from pfctl.server.store.catalog import DEFAULT_CLUSTER, NameTaken, QueueRecord
 from pfctl.server.store.timefmt import format_time
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 QUOTA_TYPES = ("elasticQuota", "volcanoCapabilityQuota")
 
 
-def resources_view(resources: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"cpu", "memory", "scalarResources"?}`` as PaddleFlow shows queue resources."""
+def resources_view(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"cpu", "memory", "scalarResources"?}`` as PaddleFlow shows queue resources (the
+    strings the client sent, as sent)."""
     view: dict[str, Any] = {
-        "cpu": str(resources.get("cpu") or "0"),
-        "memory": str(resources.get("mem") or resources.get("memory") or "0"),
+        "cpu": str(stored.get("cpu") or "0"),
+        "memory": str(stored.get("mem") or stored.get("memory") or "0"),
     }
-    if resources.get("scalarResources"):
-        view["scalarResources"] = dict(resources["scalarResources"])
+    if stored.get("scalarResources"):
+        view["scalarResources"] = dict(stored["scalarResources"])
     return view
-
-
-def _amount_text(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
 
 
 def _idle(queue: QueueRecord) -> dict[str, Any]:
-    maximum, used = queue.max_amounts, queue.used_amounts
-    idle = {name: maximum.get(name, Decimal(0)) - used.get(name, Decimal(0)) for name in maximum}
-    view: dict[str, Any] = {
-        "cpu": _amount_text(idle.pop("cpu", Decimal(0))),
-        "memory": _amount_text(idle.pop("mem", Decimal(0))),
+    """Max minus used, memory in bytes (``usedResources`` uses binary units)."""
+    idle = {
+        name: resources.amount_text(amount)
+        for name, amount in resources.remaining(queue.max_amounts, queue.used_amounts).items()
     }
+    view: dict[str, Any] = {"cpu": idle.pop("cpu", "0"), "memory": idle.pop("mem", "0")}
     if idle:
-        view["scalarResources"] = {name: _amount_text(value) for name, value in idle.items()}
+        view["scalarResources"] = idle
     return view
-
-
-def _used(queue: QueueRecord) -> dict[str, Any]:
-    used = dict(queue.used_resources)
-    scalars = {k: v for k, v in used.items() if k not in ("cpu", "mem")}
-    resources: dict[str, Any] = {"cpu": used.get("cpu", "0"), "mem": used.get("mem", "0")}
-    if scalars:
-        resources["scalarResources"] = scalars
-    return resources_view(resources)
 
 
 def queue_view(queue: QueueRecord) -> dict[str, Any]:
@@ -75,7 +63,8 @@ def queue_view(queue: QueueRecord) -> dict[str, Any]:
     }
     if queue.scheduling_policy:
         view["schedulingPolicy"] = queue.scheduling_policy
-    view |= {"status": queue.status, "usedResources": _used(queue), "idleResources": _idle(queue)}
+    used = resources.to_wire(queue.used_amounts)
+    view |= {"status": queue.status, "usedResources": used, "idleResources": _idle(queue)}
     return view
 
 
@@ -87,29 +76,24 @@ def _resources_arg(body: Mapping[str, Any], key: str, *, required: bool) -> dict
         return {}
     if not isinstance(value, Mapping):
         raise ApiError("MalformedJSON")
-    resources: dict[str, Any] = {
+    given: dict[str, Any] = {
         "cpu": str(value.get("cpu", "")),
         "mem": str(value.get("mem", value.get("memory", ""))),
     }
     scalars = value.get("scalarResources")
     if isinstance(scalars, Mapping) and scalars:
-        resources["scalarResources"] = {str(k): str(v) for k, v in scalars.items()}
-    if required and not resources["cpu"]:
+        given["scalarResources"] = {str(k): str(v) for k, v in scalars.items()}
+    if required and not given["cpu"]:
         raise ApiError("CPUNotFound")
-    if required and not resources["mem"]:
+    if required and not given["mem"]:
         raise ApiError("MemoryNotFound")
     try:
-        amounts = resource_amounts(resources)
+        amounts = resources.amounts(given)
     except ValueError as exc:
         raise ApiError("InvalidArguments", f"{key} is invalid: {exc}") from exc
     if any(amount < 0 for amount in amounts.values()):
         raise ApiError("InvalidArguments", f"negative resources not permitted: {value}")
-    return resources
-
-
-def _require_root(call: Call) -> None:
-    if not call.is_root:
-        raise ApiError("OnlyRootAllowed")
+    return given
 
 
 def _queue_or_404(call: Call, name: str) -> QueueRecord:
@@ -122,7 +106,7 @@ def _queue_or_404(call: Call, name: str) -> QueueRecord:
 def create_queue(call: Call) -> dict[str, Any]:
     """Create a queue (root only); ``{"name": NAME}``."""
     body = call.json_object()
-    _require_root(call)
+    call.require_root()
     name = body.get("name")
     if not isinstance(name, str) or not _DNS1123_LABEL.fullmatch(name) or len(name) > 63:
         raise ApiError("InvalidNamePattern", f"queue name[{name}] is invalid")
@@ -173,7 +157,7 @@ def show_queue(call: Call) -> dict[str, Any]:
 def update_queue(call: Call) -> dict[str, Any]:
     """Change a queue's resources, location or scheduling policy (root only)."""
     body = call.json_object()
-    _require_root(call)
+    call.require_root()
     name = call.path_params["queueName"]
     _queue_or_404(call, name)
     changes: dict[str, Any] = {}
@@ -196,7 +180,7 @@ def update_queue(call: Call) -> dict[str, Any]:
 
 def delete_queue(call: Call) -> None:
     """Delete a queue without live jobs (root only)."""
-    _require_root(call)
+    call.require_root()
     name = call.path_params["queueName"]
     _queue_or_404(call, name)
     if call.state.store.queue_has_live_jobs(name):

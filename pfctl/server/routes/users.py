@@ -69,8 +69,7 @@ def create_user(call: Call) -> dict[str, Any]:
         raise ApiError("InvalidNamePattern")
     if _password_is_weak(password):
         raise ApiError("UserPasswordWeak")
-    if not call.is_root:
-        raise ApiError("OnlyRootAllowed")
+    call.require_root()
     try:
         user = call.state.store.accounts.create_user(name, password)
     except UserExists as exc:

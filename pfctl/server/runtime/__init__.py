@@ -1,5 +1,6 @@
 """The local job runtime: scheduler, process executor, workflows and logs.
 
 ``create_runtime`` (in ``runner``) builds the ``JobRuntime`` the API server calls; the other
-modules are small pure pieces (placement, resources, frameworks, workflow) and the process layer.
+modules are small pure pieces (placement, frameworks, workflow) and the process layer. A job's
+request comes from ``pfctl.server.resources``, shared with the create check.
 """

@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pfctl.server.resources import Resources
 from pfctl.server.runtime import frameworks, layout, runtime_info
 from pfctl.server.runtime.processes import (
     GroupRecord,
@@ -30,11 +30,12 @@ from pfctl.server.runtime.processes import (
 )
 from pfctl.server.runtime.runtime_info import ReplicaState
 from pfctl.server.runtime.workflow import NodeLaunch, WorkflowRun
-from pfctl.server.runtime.workflow_spec import validate_workflow
 from pfctl.spec import statuses
+from pfctl.spec.argo_subset import validate_workflow
 
 if TYPE_CHECKING:
-    from pfctl.server.store.storage import JobRecord, Store
+    from pfctl.server.store.jobrecords import JobRecord
+    from pfctl.server.store.storage import Store
 
 logger = logging.getLogger("pfctl.server")
 
@@ -62,7 +63,7 @@ class JobExecution:
         *,
         namespace: str,
         cluster_name: str,
-        request: Mapping[str, Decimal],
+        request: Resources,
         grace_seconds: float,
         on_finished: Callable[[str], None],
     ) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pfctl.server.runtime import layout
 
 if TYPE_CHECKING:
-    from pfctl.server.store.storage import JobRecord
+    from pfctl.server.store.jobrecords import JobRecord
 
 DEFAULT_LINE_LIMIT = 1000
 DEFAULT_SIZE_LIMIT = 100 * 1000 * 1000  # PaddleFlow's "100MB"

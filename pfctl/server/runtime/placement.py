@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from pfctl.server import resources
-
-#: Priorities from the highest; anything unknown ranks as NORMAL.
-PRIORITIES = ("VERY_HIGH", "HIGH", "NORMAL", "LOW", "VERY_LOW")
+from pfctl.server.resources import Resources
+from pfctl.spec.rules import DEFAULT_PRIORITY, UPDATE_PRIORITIES
 
 #: How long a job that does not fit lets smaller jobs behind it start before it reserves.
 DEFAULT_RESERVE_AFTER_SECONDS = 60.0
@@ -25,8 +23,11 @@ DEFAULT_RESERVE_AFTER_SECONDS = 60.0
 
 def priority_rank(priority: str | None) -> int:
     """0 for VERY_HIGH .. 4 for VERY_LOW (case-insensitive; unknown or empty is NORMAL)."""
-    normalized = (priority or "NORMAL").upper()
-    return PRIORITIES.index(normalized) if normalized in PRIORITIES else PRIORITIES.index("NORMAL")
+    normalized = (priority or DEFAULT_PRIORITY).upper()
+    if normalized not in UPDATE_PRIORITIES:
+        normalized = DEFAULT_PRIORITY
+    # UPDATE_PRIORITIES runs from the lowest; a queue serves the highest first.
+    return len(UPDATE_PRIORITIES) - 1 - UPDATE_PRIORITIES.index(normalized)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class PendingJob:
     queue: str
     priority: str
     accepted_at: float
-    request: Mapping[str, Decimal] = field(default_factory=dict)
+    request: Resources = field(default_factory=dict)
 
 
 def queue_order(jobs: Iterable[PendingJob]) -> list[PendingJob]:
@@ -46,8 +47,8 @@ def queue_order(jobs: Iterable[PendingJob]) -> list[PendingJob]:
 
 
 def choose_jobs_to_start(
-    capacity: Mapping[str, Mapping[str, Decimal]],
-    used: Mapping[str, Mapping[str, Decimal]],
+    capacity: Mapping[str, Resources],
+    used: Mapping[str, Resources],
     pending: Sequence[PendingJob],
     now: float,
     reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,

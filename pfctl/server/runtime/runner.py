@@ -11,11 +11,11 @@ import logging
 import os
 import threading
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pfctl.server import resources
+from pfctl.server.resources import Resources
 from pfctl.server.runtime import layout, placement
 from pfctl.server.runtime.execution import JobExecution
 from pfctl.server.runtime.processes import kill_recorded_groups
@@ -23,7 +23,8 @@ from pfctl.spec import statuses
 
 if TYPE_CHECKING:
     from pfctl.server.hooks import JobRuntime
-    from pfctl.server.store.storage import JobRecord, Store
+    from pfctl.server.store.jobrecords import JobRecord
+    from pfctl.server.store.storage import Store
 
 logger = logging.getLogger("pfctl.server")
 
@@ -128,7 +129,7 @@ class LocalRuntime:
             for job in self._store.list_jobs_in_status([statuses.PENDING])
             if job.id not in running_ids
         ]
-        requests: dict[str, dict[str, Decimal]] = {}
+        requests: dict[str, Resources] = {}
         for job in pending:
             request = self._request_of(job)
             if request is not None:
@@ -136,7 +137,7 @@ class LocalRuntime:
         with self._lock:
             used = self._used_by_queue()
         queue_names = {job.queue for job in pending} | set(used) | set(self._published_used)
-        capacity: dict[str, dict[str, Decimal]] = {}
+        capacity: dict[str, Resources] = {}
         places: dict[str, tuple[str, str]] = {}  # queue: (namespace, cluster name)
         for name in queue_names:
             queue = self._store.get_queue(name)
@@ -164,7 +165,7 @@ class LocalRuntime:
             self._start(job, namespace, cluster_name, requests[job_id])
         self._publish_used()
 
-    def _request_of(self, job: JobRecord) -> dict[str, Decimal] | None:
+    def _request_of(self, job: JobRecord) -> Resources | None:
         try:
             return resources.job_request(job.spec.get("members") or [])
         except (ValueError, TypeError) as error:
@@ -172,9 +173,7 @@ class LocalRuntime:
             self._store.set_job_status(job.id, statuses.FAILED, message)
             return None
 
-    def _start(
-        self, job: JobRecord, namespace: str, cluster_name: str, request: dict[str, Decimal]
-    ) -> None:
+    def _start(self, job: JobRecord, namespace: str, cluster_name: str, request: Resources) -> None:
         execution = JobExecution(
             job,
             self._store,
@@ -198,8 +197,8 @@ class LocalRuntime:
             self._executions.pop(job_id, None)
         self._wake.set()
 
-    def _used_by_queue(self) -> dict[str, dict[str, Decimal]]:
-        used: dict[str, dict[str, Decimal]] = {}
+    def _used_by_queue(self) -> dict[str, Resources]:
+        used: dict[str, Resources] = {}
         for execution in self._executions.values():
             queue = execution.job.queue
             used[queue] = resources.add(used.get(queue, {}), execution.request)

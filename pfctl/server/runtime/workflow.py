@@ -1,4 +1,4 @@
-"""Runs a validated Argo Workflow (the subset of ``workflow_spec``) as local processes.
+"""Runs a validated Argo Workflow (the subset of ``pfctl.spec.argo_subset``) as local processes.
 
 Each template invocation is a node, named as Argo names them (``wf[0].step``, ``wf.task``).
 Leaf nodes (container, script) run through a launcher given by the caller; steps and dag nodes
@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pfctl.server.runtime.processes import ReplicaProcess
-from pfctl.server.runtime.workflow_spec import parameter_values, substitute, validate_workflow
+from pfctl.server.runtime.workflow_spec import parameter_values, substitute
 
-__all__ = ["NodeLaunch", "NodeRecord", "WorkflowRun", "validate_workflow"]
+__all__ = ["NodeLaunch", "NodeRecord", "WorkflowRun"]
 
 _POLL_SECONDS = 0.05
 

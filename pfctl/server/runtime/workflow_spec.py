@@ -1,7 +1,8 @@
-"""The Argo Workflow subset the local executor runs: its check and parameter substitution.
+"""Parameter substitution in the Argo Workflow subset the local executor runs.
 
-The check itself (``validate_workflow``, ``check_workflow``) lives in ``pfctl.spec.argo_subset``,
-a light module that ``pfctl validate`` shares; this module adds what only the executor needs.
+The subset's check (``validate_workflow``, ``check_workflow``) lives in ``pfctl.spec.argo_subset``,
+a light module that ``pfctl validate`` and job creation share; this module adds what only the
+executor needs.
 """
 
 from __future__ import annotations
@@ -10,22 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pfctl.spec.argo_subset import (
-    EXPRESSION,
-    SUBSET_HINT,
-    SubsetProblem,
-    check_workflow,
-    validate_workflow,
-)
+from pfctl.spec.argo_subset import EXPRESSION
 
-__all__ = [
-    "SUBSET_HINT",
-    "SubsetProblem",
-    "check_workflow",
-    "parameter_values",
-    "substitute",
-    "validate_workflow",
-]
+__all__ = ["parameter_values", "substitute"]
 
 
 def substitute(value: Any, variables: Mapping[str, str]) -> Any:

@@ -1,3 +1,3 @@
 """The server's storage: the SQLite database (``database``), the storage API over it
-(``storage``), users and tokens (``accounts``), queues and flavours (``catalog``) and PaddleFlow's
-time format (``timefmt``)."""
+(``storage``), job records and their queries (``jobrecords``), users and tokens (``accounts``),
+queues and flavours (``catalog``) and PaddleFlow's time format (``timefmt``)."""

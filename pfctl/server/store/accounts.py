@@ -179,8 +179,3 @@ class Accounts:
         if row["expires_at"] is not None and row["expires_at"] < now():
             return None
         return str(row["name"])
-
-    def revoke_token(self, token: str) -> None:
-        """Forget one token."""
-        with self._db.write() as conn:
-            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (_token_hash(token),))

@@ -12,13 +12,14 @@ import sqlite3
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from pfctl.server.store.database import Database
+from pfctl.server import resources
+from pfctl.server.resources import Resources
+from pfctl.server.store.database import Database, json_text
 from pfctl.server.store.timefmt import now
+from pfctl.spec.rules import DEFAULT_QUEUE
 
-DEFAULT_QUEUE = "default-queue"
 DEFAULT_CLUSTER = "default-cluster"
 
 _SEED_FLAVOURS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
@@ -26,24 +27,6 @@ _SEED_FLAVOURS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("flavour2", "4", "8Gi", {"nvidia.com/gpu": "1"}),
     ("flavour3", "4", "8Gi", {"nvidia.com/gpu": "2"}),
 )
-
-
-def resource_amounts(resources: Mapping[str, Any]) -> dict[str, Decimal]:
-    """``{"cpu": "2", "mem": "4Gi", "scalarResources": {"nvidia.com/gpu": "1"}}`` as Decimals
-    keyed by resource name (``mem`` also accepted as ``memory``); ValueError on a bad quantity."""
-    from pfctl.spec.quantity import parse_quantity
-
-    amounts: dict[str, Decimal] = {}
-    cpu = resources.get("cpu")
-    mem = resources.get("mem", resources.get("memory"))
-    if cpu not in (None, ""):
-        amounts["cpu"] = parse_quantity(str(cpu))
-    if mem not in (None, ""):
-        amounts["mem"] = parse_quantity(str(mem))
-    for name, value in (resources.get("scalarResources") or {}).items():
-        if value not in (None, ""):
-            amounts[str(name)] = parse_quantity(str(value))
-    return amounts
 
 
 @dataclass(frozen=True)
@@ -66,16 +49,14 @@ class QueueRecord:
     updated_at: float
 
     @property
-    def max_amounts(self) -> dict[str, Decimal]:
+    def max_amounts(self) -> Resources:
         """The queue's maximum, by resource name (cpu, mem, scalar names)."""
-        return resource_amounts(self.max_resources)
+        return resources.amounts(self.max_resources)
 
     @property
-    def used_amounts(self) -> dict[str, Decimal]:
+    def used_amounts(self) -> Resources:
         """What running jobs use now, as last set by the runtime."""
-        from pfctl.spec.quantity import parse_quantity
-
-        return {name: parse_quantity(value) for name, value in self.used_resources.items()}
+        return resources.from_strings(self.used_resources)
 
 
 @dataclass(frozen=True)
@@ -128,10 +109,6 @@ def _flavour_from_row(row: sqlite3.Row) -> FlavourRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Catalog:
@@ -205,10 +182,10 @@ class Catalog:
                 namespace,
                 cluster_name,
                 quota_type,
-                _dumps(max_resources),
-                _dumps(min_resources),
-                _dumps(location),
-                _dumps(scheduling_policy),
+                json_text(max_resources),
+                json_text(min_resources),
+                json_text(location),
+                json_text(scheduling_policy),
                 status,
                 stamp,
                 stamp,
@@ -250,7 +227,7 @@ class Catalog:
             if key not in columns:
                 raise KeyError(key)
             sets.append(f"{key} = ?")
-            params.append(value if isinstance(value, str) else _dumps(value))
+            params.append(value if isinstance(value, str) else json_text(value))
         with self._db.write() as conn:
             conn.execute(f"UPDATE queues SET {', '.join(sets)} WHERE name = ?", [*params, name])
         return self.get_queue(name)
@@ -259,7 +236,7 @@ class Catalog:
         """Record the queue's used resources (runtime bookkeeping; does not touch updateTime)."""
         with self._db.write() as conn:
             conn.execute(
-                "UPDATE queues SET used_resources = ? WHERE name = ?", (_dumps(dict(used)), name)
+                "UPDATE queues SET used_resources = ? WHERE name = ?", (json_text(dict(used)), name)
             )
 
     def delete_queue(self, name: str) -> bool:
@@ -303,7 +280,7 @@ class Catalog:
         conn.execute(
             "INSERT INTO flavours (id, name, cluster_name, cpu, mem, scalar_resources, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, name, cluster_name, cpu, mem, _dumps(scalar_resources), stamp, stamp),
+            (name, name, cluster_name, cpu, mem, json_text(scalar_resources), stamp, stamp),
         )
 
     def get_flavour(self, name: str) -> FlavourRecord | None:
@@ -343,7 +320,7 @@ class Catalog:
             params.append(mem)
         if scalar_resources is not None:
             sets.append("scalar_resources = ?")
-            params.append(_dumps(scalar_resources))
+            params.append(json_text(scalar_resources))
         with self._db.write() as conn:
             conn.execute(f"UPDATE flavours SET {', '.join(sets)} WHERE name = ?", [*params, name])
         return self.get_flavour(name)

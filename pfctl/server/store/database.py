@@ -8,11 +8,13 @@ only risks the last transactions on an operating-system crash or power loss).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pfctl.errors import PfctlError
 
@@ -122,6 +124,11 @@ INSERT OR IGNORE INTO job_labels (key, value, job_pk)
     SELECT label.key, label.value, jobs.pk FROM jobs, json_each(jobs.labels) AS label
     WHERE label.type = 'text'
 """
+
+
+def json_text(value: Any) -> str:
+    """``value`` as the compact JSON text a JSON column holds."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class SchemaVersionError(PfctlError):

@@ -1,7 +1,9 @@
 """The server's storage API: jobs, queues, flavours, users and tokens in one SQLite file.
 
 This is what the HTTP routes and the job runtime (``pfctl.server.runtime``) use. Every method is
-thread-safe (one SQLite connection per thread, write transactions serialised by SQLite).
+thread-safe (one SQLite connection per thread, write transactions serialised by SQLite). The job
+records and the SQL of a list page are in ``jobrecords``; users and tokens in ``accounts``; queues
+and flavours in ``catalog``.
 
 Jobs (``JobRecord``) keep the create body as received, normalised (see
 ``pfctl.server.jobs.create``): ``spec["members"]`` always lists the members (a single job has
@@ -13,160 +15,28 @@ one ``worker`` member), each with its flavour resolved to ``cpu``/``mem``/``scal
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pfctl.server.store.accounts import Accounts
-from pfctl.server.store.catalog import Catalog, FlavourRecord, QueueRecord
-from pfctl.server.store.database import Database
+from pfctl.server.store.catalog import Catalog, QueueRecord
+from pfctl.server.store.database import Database, json_text
+from pfctl.server.store.jobrecords import (
+    JOB_COLUMNS,
+    JOB_LIST_COLUMNS,
+    JobFilter,
+    JobIdTaken,
+    JobListRow,
+    JobRecord,
+    NewJob,
+    job_from_row,
+    job_page_sql,
+)
 from pfctl.server.store.timefmt import now
 from pfctl.spec import statuses
-
-__all__ = [
-    "JOB_DEFINITION_WIDTH",
-    "JOB_LIST_COLUMNS",
-    "FlavourRecord",
-    "JobFilter",
-    "JobListRow",
-    "JobRecord",
-    "QueueRecord",
-    "Store",
-    "job_from_list_row",
-]
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One stored (not deleted) job."""
-
-    pk: int
-    id: str
-    name: str
-    type: str  # "single" | "distributed" | "workflow"
-    framework: str  # "standalone" for single jobs, "" for workflow jobs
-    user_name: str
-    queue: str
-    priority: str  # upper case: VERY_LOW, LOW, NORMAL, HIGH, VERY_HIGH
-    status: str
-    message: str
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    spec: dict[str, Any]
-    runtime: dict[str, Any] | None
-    accepted_at: float
-    updated_at: float
-    activated_at: float | None
-    finished_at: float | None
-
-
-@dataclass(frozen=True)
-class JobFilter:
-    """The filters of ``GET /job``; ``None`` means not filtered."""
-
-    user_name: str | None = None  # only this owner's jobs (non-root callers)
-    status: str | None = None
-    updated_since: float | None = None
-    activated_since: float | None = None
-    queue: str | None = None
-    labels: Mapping[str, str] | None = None
-    before_pk: int | None = None  # the page marker: only jobs with pk < before_pk
-
-
-@dataclass(frozen=True)
-class NewJob:
-    """What a create stores; the store adds pk, status ``init`` and the times."""
-
-    id: str
-    name: str
-    type: str
-    framework: str
-    user_name: str
-    queue: str
-    priority: str
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    spec: dict[str, Any]
-
-
-class JobIdTaken(Exception):
-    """A live job already has this id."""
-
-
-_JOB_COLUMNS = (
-    "pk, id, name, type, framework, user_name, queue, priority, status, message, labels, "
-    "annotations, spec, runtime, created_at, updated_at, activated_at, finished_at"
-)
-
-
-#: The columns of a ``GET /job`` row (no runtime: lists do not show it): the job's definition,
-#: ``pk`` first, then its status and times in the argument order of ``jobview.status_view``.
-_JOB_DEFINITION_COLUMNS = (
-    "pk, id, name, type, framework, user_name, queue, priority, labels, annotations, spec"
-)
-JOB_LIST_COLUMNS = (
-    f"{_JOB_DEFINITION_COLUMNS}, status, message, created_at, updated_at, activated_at, finished_at"
-)
-#: How many of ``JOB_LIST_COLUMNS`` are the definition (``pk`` to ``spec``).
-JOB_DEFINITION_WIDTH = len(_JOB_DEFINITION_COLUMNS.split(","))
-#: One row of ``JOB_LIST_COLUMNS``, as SQLite returned it.
-JobListRow = tuple[Any, ...]
-
-
-def job_from_list_row(row: JobListRow) -> JobRecord:
-    """The job of a ``Store.list_job_rows`` row (``runtime`` is None: lists do not show it)."""
-    pk, job_id, name, job_type, framework, user_name, queue, priority = row[:8]
-    labels, annotations, spec, status, message = row[8:13]
-    accepted_at, updated_at, activated_at, finished_at = row[13:]
-    return JobRecord(
-        pk=pk,
-        id=job_id,
-        name=name,
-        type=job_type,
-        framework=framework,
-        user_name=user_name,
-        queue=queue,
-        priority=priority,
-        status=status,
-        message=message,
-        labels=json.loads(labels),
-        annotations=json.loads(annotations),
-        spec=json.loads(spec),
-        runtime=None,
-        accepted_at=accepted_at,
-        updated_at=updated_at,
-        activated_at=activated_at,
-        finished_at=finished_at,
-    )
-
-
-def _job_from_row(row: sqlite3.Row) -> JobRecord:
-    return JobRecord(
-        pk=row["pk"],
-        id=row["id"],
-        name=row["name"],
-        type=row["type"],
-        framework=row["framework"],
-        user_name=row["user_name"],
-        queue=row["queue"],
-        priority=row["priority"],
-        status=row["status"],
-        message=row["message"],
-        labels=json.loads(row["labels"]),
-        annotations=json.loads(row["annotations"]),
-        spec=json.loads(row["spec"]),
-        runtime=None if row["runtime"] is None else json.loads(row["runtime"]),
-        accepted_at=row["created_at"],
-        updated_at=row["updated_at"],
-        activated_at=row["activated_at"],
-        finished_at=row["finished_at"],
-    )
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Store:
@@ -188,6 +58,20 @@ class Store:
         """Close the database connections of every thread."""
         self.db.close()
 
+    def marker_secret(self) -> bytes:
+        """The secret that signs list markers (``pfctl.server.paging``): made with the database,
+        so markers stay valid across restarts."""
+        conn = self.db.connection()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
+        if row is None:
+            with self.db.write() as wconn:
+                wconn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('marker_secret', ?)",
+                    (secrets.token_hex(16),),
+                )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'marker_secret'").fetchone()
+        return bytes.fromhex(row["value"])
+
     # -- jobs: reads -------------------------------------------------------------------------
 
     def get_job(self, job_id: str) -> JobRecord | None:
@@ -195,26 +79,17 @@ class Store:
         row = (
             self.db.connection()
             .execute(
-                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
             )
             .fetchone()
         )
-        return None if row is None else _job_from_row(row)
-
-    def list_jobs(self, job_filter: JobFilter, limit: int) -> list[JobRecord]:
-        """Up to ``limit`` jobs matching ``job_filter``, newest first (pk descending)."""
-        from pfctl.server.paging import job_page_sql  # paging imports this module
-
-        sql, params = job_page_sql(job_filter, limit, _JOB_COLUMNS)
-        rows = self.db.connection().execute(sql, params).fetchall()
-        return [_job_from_row(row) for row in rows]
+        return None if row is None else job_from_row(row)
 
     def list_job_rows(self, job_filter: JobFilter, limit: int) -> list[JobListRow]:
-        """The rows ``list_jobs`` reads, as plain tuples of ``JOB_LIST_COLUMNS``: equal tuples
-        mean equal list elements, which is what the list cache (``pfctl.server.jobs.listing``)
-        relies on; ``job_from_list_row`` turns one into a ``JobRecord``."""
-        from pfctl.server.paging import job_page_sql  # paging imports this module
-
+        """Up to ``limit`` jobs matching ``job_filter``, newest first (pk descending), as plain
+        tuples of ``JOB_LIST_COLUMNS``: equal tuples mean equal list elements, which is what the
+        list cache (``pfctl.server.jobs.listing``) relies on; ``job_from_list_row`` turns one into
+        a ``JobRecord``."""
         sql, params = job_page_sql(job_filter, limit, JOB_LIST_COLUMNS)
         cursor = self.db.connection().cursor()
         cursor.row_factory = None
@@ -229,13 +104,13 @@ class Store:
         rows = (
             self.db.connection()
             .execute(
-                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE deleted_at IS NULL "
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE deleted_at IS NULL "
                 f"AND status IN ({marks}) ORDER BY pk",
                 wanted,
             )
             .fetchall()
         )
-        return [_job_from_row(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     def queue_has_live_jobs(self, queue: str) -> bool:
         """True when some non-deleted job of the queue is not in a final status."""
@@ -277,9 +152,9 @@ class Store:
                             job.queue,
                             job.priority,
                             statuses.INIT,
-                            _dumps(job.labels),
-                            _dumps(job.annotations),
-                            _dumps(job.spec),
+                            json_text(job.labels),
+                            json_text(job.annotations),
+                            json_text(job.spec),
                             stamp,
                             stamp,
                         ),
@@ -326,7 +201,7 @@ class Store:
                     params.append(stamp)
             if runtime is not None:
                 sets.append("runtime = ?")
-                params.append(_dumps(runtime))
+                params.append(json_text(runtime))
             conn.execute(
                 f"UPDATE jobs SET {', '.join(sets)} WHERE id = ? AND deleted_at IS NULL",
                 [*params, job_id],
@@ -340,12 +215,12 @@ class Store:
         priority: str | None = None,
         labels: Mapping[str, str] | None = None,
         annotations: Mapping[str, str] | None = None,
-        priority_statuses: frozenset[str] = frozenset({statuses.INIT, statuses.PENDING}),
     ) -> tuple[JobRecord | None, str | None]:
         """Change priority and merge labels/annotations key by key (an empty value deletes).
 
-        Returns ``(job, refused_status)``: when a priority is given and the job's status is not in
-        ``priority_statuses``, nothing changes and ``refused_status`` is that status.
+        Returns ``(job, refused_status)``: when a priority is given and the job is scheduled
+        already (not in ``statuses.PRIORITY_MUTABLE_STATUSES``), nothing changes and
+        ``refused_status`` is its status.
         """
         with self.db.write() as conn:
             row = conn.execute(
@@ -355,7 +230,7 @@ class Store:
             ).fetchone()
             if row is None:
                 return None, None
-            if priority is not None and row["status"] not in priority_statuses:
+            if priority is not None and row["status"] not in statuses.PRIORITY_MUTABLE_STATUSES:
                 return self._job_in(conn, job_id), row["status"]
             new_labels = _merge(json.loads(row["labels"]), labels)
             new_annotations = _merge(json.loads(row["annotations"]), annotations)
@@ -367,9 +242,9 @@ class Store:
                 "updated_at = ? WHERE id = ? AND deleted_at IS NULL",
                 (
                     new_priority,
-                    _dumps(new_labels),
-                    _dumps(new_annotations),
-                    _dumps(spec),
+                    json_text(new_labels),
+                    json_text(new_annotations),
+                    json_text(spec),
                     now(),
                     job_id,
                 ),
@@ -426,9 +301,9 @@ class Store:
     @staticmethod
     def _job_in(conn: sqlite3.Connection, job_id: str) -> JobRecord | None:
         row = conn.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
         ).fetchone()
-        return None if row is None else _job_from_row(row)
+        return None if row is None else job_from_row(row)
 
     # -- queues, for the runtime ----------------------------------------------------------------
 

@@ -1,10 +1,17 @@
-"""Helpers of the runtime tests: a server subprocess with a root session, job bodies."""
+"""Helpers of the runtime tests: a server subprocess with a root session, job bodies.
+
+``launch_runtime_server(data_dir, grace_seconds=1.0, reserve_after_seconds=60.0)`` starts
+``tests/server/runtime/serve.py`` as a subprocess and returns a ``RuntimeServer`` (a root session,
+``create``, ``job``, ``wait_status``, ``kill()`` = SIGKILL, ``stop()`` = SIGTERM and wait); the
+``runtime_server`` fixture of ``tests/server/conftest.py`` wraps it.
+"""
 
 from __future__ import annotations
 
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -108,3 +115,25 @@ def process_running(pid: int) -> bool:
     except OSError:
         return False
     return text[text.rfind(")") + 2] not in "ZX"
+
+
+def launch_runtime_server(
+    data_dir: Path, grace_seconds: float = 1.0, reserve_after_seconds: float = 60.0
+) -> RuntimeServer:
+    """Start ``serve.py`` on ``data_dir`` and wait until root is logged in."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"server-{time.monotonic_ns()}.log"
+    script = Path(__file__).with_name("serve.py")
+    command = [sys.executable, str(script), str(data_dir), str(grace_seconds)]
+    command.append(str(reserve_after_seconds))
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+    server = RuntimeServer(process, data_dir, log_path)
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.kill()
+        raise
+    return server

@@ -17,9 +17,9 @@ from pathlib import Path
 def main() -> None:
     import uvicorn
 
-    from pfctl.server.app import ServerConfig, create_app
-    from pfctl.server.routes import logs as log_route
+    from pfctl.server.app import create_app
     from pfctl.server.runtime.runner import LocalRuntime
+    from pfctl.server.state import ServerConfig
 
     data_dir = Path(sys.argv[1])
     grace_seconds = float(sys.argv[2])
@@ -36,8 +36,6 @@ def main() -> None:
         )
 
     app = create_app(ServerConfig(data_dir=data_dir), runtime_factory=factory)
-    if not any(getattr(route, "path", "").endswith("/log/job") for route in app.router.routes):
-        app.router.routes.extend(log_route.routes())
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

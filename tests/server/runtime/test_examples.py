@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import launch_runtime_server
-from .helpers import FINAL, RuntimeServer
-from .test_log_route import LOG_PARAMS
+from tests.server.routes.test_logs import LOG_PARAMS
+
+from .helpers import FINAL, RuntimeServer, launch_runtime_server
 
 EXAMPLES = sorted(
     path

@@ -3,7 +3,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pfctl.server import resources
 from pfctl.server.runtime.placement import (
     PendingJob,
     choose_jobs_to_start,
@@ -90,48 +89,6 @@ def test_queues_are_independent_and_unknown_queues_wait() -> None:
     ]
     started = choose_jobs_to_start({"q1": cpu(1), "q2": cpu(1)}, {}, pending, now=2.0)
     assert sorted(started) == ["a", "b"]
-
-
-def test_job_request_sums_flavour_times_replicas() -> None:
-    members = [
-        {"role": "pserver", "replicas": 2, "flavour": {"name": "", "cpu": "500m", "mem": "1Gi"}},
-        {
-            "role": "worker",
-            "replicas": 3,
-            "flavour": {"cpu": "1", "mem": "2Gi", "scalarResources": {"nvidia.com/gpu": "1"}},
-        },
-    ]
-    request = resources.job_request(members)
-    assert request == {
-        "cpu": Decimal(4),
-        "mem": Decimal(8 * 2**30),
-        "nvidia.com/gpu": Decimal(3),
-    }
-
-
-def test_named_flavour_is_resolved_through_lookup() -> None:
-    def lookup(name: str) -> dict[str, str] | None:
-        return {"cpu": "4", "mem": "8Gi"} if name == "flavour2" else None
-
-    assert resources.job_request([{"replicas": 2, "flavour": {"name": "flavour2"}}], lookup) == {
-        "cpu": Decimal(8),
-        "mem": Decimal(16 * 2**30),
-    }
-
-
-def test_fits_treats_missing_capacity_as_zero() -> None:
-    assert not resources.fits({"nvidia.com/gpu": Decimal(1)}, {"cpu": Decimal(10)})
-    assert resources.fits({"nvidia.com/gpu": Decimal(0)}, {"cpu": Decimal(10)})
-
-
-def test_to_wire_formats_cpu_memory_and_scalars() -> None:
-    amounts = {"cpu": Decimal("2.5"), "mem": Decimal(3 * 2**30), "nvidia.com/gpu": Decimal(1)}
-    assert resources.to_wire(amounts) == {
-        "cpu": "2.5",
-        "memory": "3Gi",
-        "scalarResources": {"nvidia.com/gpu": "1"},
-    }
-    assert resources.to_wire({}) == {"cpu": "0", "memory": "0"}
 
 
 pending_jobs = st.lists(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.server.routes.test_logs import LOG_PARAMS
+
 from .helpers import FINAL, RuntimeServer, process_running, single
-from .test_log_route import LOG_PARAMS
 
 StartServer = Callable[..., RuntimeServer]
 

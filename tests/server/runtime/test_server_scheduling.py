@@ -135,3 +135,23 @@ def test_each_job_is_started_exactly_once(runtime_server: StartServer, tmp_path:
     for job_id in ids:
         assert server.wait_status(job_id, FINAL)["status"] == "succeeded"
     assert sorted(launches.read_text().split()) == sorted(ids)
+
+
+def test_a_member_without_replicas_is_not_counted_against_its_queue(
+    runtime_server: StartServer,
+) -> None:
+    """Create and the scheduler measure a job alike (``resources.job_request``): a template job's
+    member without ``replicas`` counts zero times, as PaddleFlow counts it, so a job accepted on a
+    queue sized for its other members also starts there (counted once, it never would)."""
+    server = runtime_server()
+    make_queue(server, "driver-sized", "1", "1Gi")
+    flavour = {"name": "", "cpu": "1", "mem": "1Gi"}
+    member = {"image": "spark:3", "command": "true", "flavour": flavour}
+    body = {
+        "framework": "spark",
+        "schedulingPolicy": {"queue": "driver-sized"},
+        "extensionTemplate": {"apiVersion": "sparkoperator.k8s.io/v1beta2"},
+        "members": [{"role": "driver", "replicas": 1, **member}, {"role": "executor", **member}],
+    }
+    job_id = server.create("distributed", body)
+    assert server.wait_status(job_id, FINAL, timeout=30)["status"] == "succeeded"

@@ -4,7 +4,7 @@ from typing import Any
 
 from pfctl.server.runtime.processes import LaunchSpec, ReplicaProcess
 from pfctl.server.runtime.workflow import NodeLaunch, WorkflowRun
-from pfctl.server.runtime.workflow_spec import validate_workflow
+from pfctl.spec.argo_subset import validate_workflow
 
 
 def echo(name: str, text: str) -> dict[str, Any]:

@@ -7,10 +7,10 @@ import json
 import sqlite3
 from typing import Any
 
-from pfctl.server.paging import job_page_sql
 from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
-from pfctl.server.store.storage import JobFilter, Store
-from tests.server.test_list import _stored_job
+from pfctl.server.store.jobrecords import JobFilter, job_page_sql
+from pfctl.server.store.storage import Store
+from tests.server.jobs.test_list import _stored_job
 
 
 def _page(store: Store, job_filter: JobFilter, limit: int = 1000) -> list[str]:
@@ -20,7 +20,7 @@ def _page(store: Store, job_filter: JobFilter, limit: int = 1000) -> list[str]:
 
 def _listed(store: Store, job_filter: JobFilter, limit: int = 1000) -> list[str]:
     """What the server's storage answers today."""
-    return [job.id for job in store.list_jobs(job_filter, limit)]
+    return [row[1] for row in store.list_job_rows(job_filter, limit)]
 
 
 def _scan(store: Store, job_filter: JobFilter, limit: int = 1000) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pfctl.server.store.storage import Store
-from tests.server.test_list import _stored_job
+from tests.server.jobs.test_list import _stored_job
 
 
 def test_status_transitions_and_timestamps(tmp_path):

@@ -11,8 +11,7 @@ import pytest
 import requests
 
 from pfctl.server.routes.logs import go_atoi, go_quote
-
-from .helpers import FINAL, PREFIX, RuntimeServer, single
+from tests.server.runtime.helpers import FINAL, PREFIX, RuntimeServer, single
 
 StartServer = Callable[..., RuntimeServer]
 CLUSTER = "default-cluster"  # the default queue's cluster

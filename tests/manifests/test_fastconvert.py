@@ -1,8 +1,7 @@
-"""The fast paths of parsing and checking give exactly what the full paths give."""
+"""The fast conversion of plain YAML node graphs gives exactly what the full conversion gives."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -10,10 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pfctl.manifests.checks import strip_unset
-from pfctl.manifests.fastcheck import compile_schema
-from pfctl.manifests.nodes import Loader, scalar_tag
+from pfctl.manifests.nodes import Loader
 from pfctl.manifests.parse import _convert_document, parse_yaml
-from pfctl.spec.argo_subset import _Checker
 
 # Raw YAML tokens, written as they are: plain scalars that resolve to every type, quoted and
 # tagged ones, empty values, and flow collections; then ones that make problems.
@@ -53,6 +50,8 @@ PLAIN_TOKENS = [
     "!!map {}",
     "!!seq []",
 ]
+
+
 TOKENS = [
     *PLAIN_TOKENS * 4,
     "!!int x",
@@ -64,7 +63,11 @@ TOKENS = [
     "{1: x}",
     "{<<: {a: 1}}",
 ]
+
+
 PLAIN_KEYS = ["a", "b", "c", "name", "env", "labels", "'x'", "members"]
+
+
 KEY_TOKENS = [*PLAIN_KEYS * 4, "1", "yes", "null", "~", "<<", "!!str 3", "!!merge m"]
 
 
@@ -136,99 +139,6 @@ def test_fast_conversion_is_taken_for_plain_documents_only() -> None:
         "duplicate key `a` (first at line 1, column 1)"
     ]
     assert not with_alias.unset_free
-
-
-@given(st.lists(st.sampled_from(TOKENS + KEY_TOKENS), min_size=1, max_size=20))
-def test_scalar_tags_are_the_safe_loaders_every_time(values: list[str]) -> None:
-    resolver = yaml.resolver.Resolver()
-    for value in values * 2:  # the second time, from the table of known tags
-        node = yaml.ScalarNode("tag:yaml.org,2002:str", value, style="")
-        assert scalar_tag(node) == resolver.resolve(yaml.ScalarNode, value, (True, False))
-
-
-def old_expression_walk(checker: _Checker, root: Any, path: tuple[Any, ...]) -> None:
-    """The walk before paths were built lazily: every value pushed with its full path."""
-    pending: list[tuple[Any, tuple[Any, ...]]] = [(root, path)]
-    while pending:
-        value, where = pending.pop()
-        if isinstance(value, str):
-            checker.expressions_in(value, where, {"p"})
-        elif isinstance(value, Mapping):
-            items = [(item, (*where, str(key))) for key, item in value.items()]
-            pending.extend(reversed(items))
-        elif isinstance(value, list):
-            pending.extend(reversed([(item, (*where, i)) for i, item in enumerate(value)]))
-
-
-EXPRESSION_STRINGS = st.sampled_from(
-    [
-        "plain",
-        "{{inputs.parameters.a}}",
-        "x {{workflow.parameters.p}} {{workflow.parameters.q}}",
-        "{{ item }}",
-        "{{workflow.name}}{{steps.x.outputs}}",
-        "{ {not} }",
-        "{{",
-    ]
-)
-TEMPLATE_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), EXPRESSION_STRINGS),
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 2)), children),
-    ),
-    max_leaves=20,
-)
-
-
-@given(TEMPLATE_VALUES)
-def test_expressions_are_found_in_document_order_as_before(value: Any) -> None:
-    fast, old = _Checker(), _Checker()
-    fast.expressions(value, ("spec", "templates"), {"p"})
-    old_expression_walk(old, value, ("spec", "templates"))
-    assert fast.problems == old.problems
-
-
-NAMED = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
-CLOSED = {**NAMED, "additionalProperties": False}
-EXTRA = {**NAMED, "additionalProperties": {"type": "boolean"}}
-OBJECTS = st.dictionaries(
-    st.sampled_from(["a", "b", "c", "d"]),
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=2)),
-)
-
-
-@given(st.sampled_from([NAMED, CLOSED, EXTRA]), st.one_of(OBJECTS, st.integers()))
-def test_property_checks_agree_with_jsonschema(schema: dict[str, Any], value: Any) -> None:
-    from jsonschema import Draft202012Validator
-
-    check = compile_schema({"urn:x": schema}, "urn:x")
-    assert check(value) == Draft202012Validator(schema).is_valid(value)
-
-
-def test_keys_are_located_through_merge_keys_only() -> None:
-    text = (
-        "base: &b {image: x, port: 1}\n"
-        "plain:\n  <<: *b\n  name: p\n"
-        "quoted:\n  '<<': {image: y}\n"
-        "tagged:\n  !!merge m: *b\n"
-    )
-    [document], _ = parse_yaml("s", text)
-    locate = document.locator.locate
-    assert locate(("plain", "name")) == (4, 9)
-    assert locate(("plain", "image")) == (1, 18)  # in the merged mapping
-    assert locate(("plain", "image"), at_key=True) == (1, 11)
-    assert locate(("quoted", "image")) == (6, 3)  # `'<<'` is a key like any other: not found
-    assert locate(("quoted", "<<", "image")) == (6, 17)
-    assert locate(("tagged", "port")) == (1, 27)  # an explicit merge tag merges
-
-
-def test_anchors_the_alias_guard_does_not_see_are_syntax_errors() -> None:
-    # parse_yaml skips alias protection when no `&name` and `*name` (ASCII word characters or
-    # `-`) are in the text; any other anchor must be refused by the YAML scanner itself.
-    for text in ("a: &é 1\nb: *é\n", "a: &.x 1\nb: *.x\n", "a: &&x 1\nb: *&x\n"):
-        _, problems = parse_yaml("s", text)
-        assert [p.message.split(":")[0] for p in problems] == ["YAML syntax error"]
 
 
 def test_shell_and_globs_keep_the_fast_path_and_aliases_do_not() -> None:

@@ -6,7 +6,7 @@ import uuid
 
 from pfctl.server.store.storage import Store
 from tests.server.conftest import assert_error
-from tests.server.test_jobs import create
+from tests.server.routes.test_jobs import create
 
 QUEUE_KEYS = [
     "id",

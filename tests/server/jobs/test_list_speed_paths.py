@@ -1,6 +1,7 @@
 """``GET /job`` is served from cached, pre-encoded list elements (``pfctl.server.jobs.listing``):
-its bytes must equal the generic path's (``Store.list_jobs`` + ``job_view`` + the list envelope +
-``json_bytes``) on a cold cache, on a warm one, and after every kind of change to a listed job."""
+its bytes must equal the generic path's (``reference.list_jobs`` + ``job_view`` + the list
+envelope + ``json_bytes``) on a cold cache, on a warm one, and after every kind of change to a
+listed job."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from typing import Any
 
 import pytest
 
-from pfctl.server.endpoint import json_bytes
-from pfctl.server.jobs.listing import JobElementCache, encode_element
+from pfctl.server.gojson import json_bytes
+from pfctl.server.jobs.listing import JobElementCache
 from pfctl.server.jobs.view import job_view
 from pfctl.server.paging import MarkerCodec
-from pfctl.server.store.storage import JobFilter, Store
+from pfctl.server.store.jobrecords import JobFilter
+from pfctl.server.store.storage import Store
 from tests.conftest import ServerHandle, launch_pf_server
 from tests.server.conftest import NO_EXECUTOR, Api, login
-from tests.server.test_jobs import WORKFLOW, create, unique_id
-from tests.server.test_list import _stored_job
+from tests.server.jobs.reference import encode_element, list_jobs
+from tests.server.jobs.test_list import _stored_job
+from tests.server.routes.test_jobs import WORKFLOW, create, unique_id
 
 MANAGED = {"pfctl/managed-by": "pfctl"}
 
@@ -52,8 +55,8 @@ def store(server: ServerHandle) -> Iterator[Store]:
 
 def generic_page(store: Store, job_filter: JobFilter, limit: int) -> bytes:
     """What ``GET /job`` answered before the cache: the reference bytes."""
-    jobs = store.list_jobs(job_filter, limit + 1)
-    envelope = MarkerCodec.for_store(store).envelope(
+    jobs = list_jobs(store, job_filter, limit + 1)
+    envelope = MarkerCodec(store.marker_secret()).envelope(
         jobs, limit, "jobList", lambda job: job_view(job, with_runtime=False)
     )
     return json_bytes(envelope)
@@ -188,7 +191,7 @@ def test_filters_pages_and_other_users_match_the_generic_bytes(api, store, serve
         while True:
             query = {**params, "maxKeys": 2, **({"marker": marker} if marker else {})}
             page = listed(caller, **query)
-            before = None if marker is None else MarkerCodec.for_store(store).decode(marker)
+            before = None if marker is None else MarkerCodec(store.marker_secret()).decode(marker)
             reference_filter = dataclasses.replace(job_filter, before_pk=before)
             assert page == generic_page(store, reference_filter, 2), query
             body = json.loads(page)

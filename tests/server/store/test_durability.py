@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.server.conftest import NO_EXECUTOR, login
-from tests.server.test_jobs import create
+from tests.server.routes.test_jobs import create
 
 
 def test_kill_9_and_restart_lose_nothing(start_pf_server, tmp_path):

@@ -6,9 +6,10 @@ import threading
 import time
 import uuid
 
-from pfctl.server.store.storage import NewJob, Store
+from pfctl.server.store.jobrecords import NewJob
+from pfctl.server.store.storage import Store
 from tests.server.conftest import NO_EXECUTOR, assert_error, login
-from tests.server.test_jobs import create, unique_id
+from tests.server.routes.test_jobs import create, unique_id
 
 
 def _stored_job(job_id: str, user: str = "root", labels: dict[str, str] | None = None) -> NewJob:

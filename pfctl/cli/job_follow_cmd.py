@@ -1,0 +1,160 @@
+"""`pfctl job wait` and `pfctl job logs`: following jobs while they run.
+
+``pfctl.cli.job_cmd`` adds these commands to ``pfctl job`` after its own, through
+:func:`register`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pfctl.cli.completion import job_id_completer
+from pfctl.cli.connection import (
+    PasswordOption,
+    PfConfigOption,
+    ServerOption,
+    UserOption,
+    open_client,
+)
+from pfctl.cli.help import examples
+from pfctl.cli.job_options import JobIdArgument, OutputOption
+from pfctl.cli.output import OutputFormat, resolve_format
+from pfctl.errors import ExitCode
+
+
+def wait(
+    *,
+    job_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="JOBID...",
+            help="Jobs to wait for.",
+            autocompletion=job_id_completer(only_final=False),
+        ),
+    ],
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Give up after this many seconds.")
+    ] = None,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 1.0,
+    output: OutputOption = None,
+    server: ServerOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    pf_config: PfConfigOption = None,
+) -> None:
+    """Wait until the jobs reach a final status; exit 1 if any failed or was terminated."""
+    from pfctl.cli.job_views import render_wait_result
+    from pfctl.client.waiting import wait_for_jobs
+
+    def report(job_id: str, job: dict[str, object]) -> None:
+        typer.echo(f"job[{job_id}] {job.get('status')}", err=True)
+
+    with open_client(server, user, password, pf_config) as client:
+        result = wait_for_jobs(
+            client, job_ids, timeout=timeout, poll_interval=interval, on_change=report
+        )
+    typer.echo(render_wait_result(list(result.jobs.values()), resolve_format(output)))
+    if result.pending:
+        typer.echo(f"error: timed out waiting for {', '.join(result.pending)}", err=True)
+    if result.unsuccessful:
+        typer.echo(f"error: unsuccessful: {', '.join(result.unsuccessful)}", err=True)
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def logs(
+    *,
+    job_id: JobIdArgument,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Keep printing new lines.")
+    ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Only the replicas of this role (a distributed job's member role, e.g. worker, "
+            "pserver; a workflow node's name).",
+        ),
+    ] = None,
+    index: Annotated[
+        int | None,
+        typer.Option(
+            "--index",
+            min=0,
+            help="Only the replicas with this index (0-based, within their role).",
+        ),
+    ] = None,
+    tail: Annotated[
+        int | None,
+        typer.Option(
+            "--tail",
+            min=0,
+            metavar="N",
+            help="Only the last N lines of each task (without it: the first 1000 lines).",
+            show_default=False,
+        ),
+    ] = None,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 2.0,
+    output: OutputOption = None,
+    server: ServerOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    pf_config: PfConfigOption = None,
+) -> None:
+    """Print a job's logs (with -f, until the job reaches a final status).
+
+    --role and --index pick replicas; if they match none of the job's tasks, the command
+    exits 1. A server whose tasks carry no role or index (PaddleFlow on Kubernetes) cannot be
+    filtered: every task is shown, after a warning.
+    """
+    from pfctl.cli.job_views import LogSections
+    from pfctl.cli.output import render_data
+    from pfctl.client.logs import TaskFilter, fetch_job_logs, read_job_logs
+
+    chosen = output or OutputFormat.TABLE
+    sections = LogSections()
+    task_filter = TaskFilter(role=role, index=index)
+
+    def print_text(task: str, text: str) -> None:
+        typer.echo(sections.render(task, text), nl=False)
+
+    def warn(message: str) -> None:
+        typer.echo(f"warning: {message}", err=True)
+
+    with open_client(server, user, password, pf_config) as client:
+        if chosen in (OutputFormat.JSON, OutputFormat.YAML):
+            answer = fetch_job_logs(
+                client, job_id, task_filter=task_filter, on_warning=warn, tail=tail
+            )
+            typer.echo(render_data(answer, chosen))
+            return
+        read_job_logs(
+            client,
+            job_id,
+            print_text,
+            follow=follow,
+            poll_interval=interval,
+            on_tasks=sections.start,
+            task_filter=task_filter,
+            on_warning=warn,
+            tail=tail,
+        )
+
+
+def register(job_app: typer.Typer) -> None:
+    """Add ``wait`` and ``logs`` to the ``pfctl job`` group."""
+    job_app.command(
+        epilog=examples("pfctl job wait job-1234", "pfctl job wait job-1 job-2 --timeout 600")
+    )(wait)
+    job_app.command(
+        epilog=examples(
+            "pfctl job logs job-1234",
+            "pfctl job logs job-1234 -f",
+            "pfctl job logs job-1234 --tail 20 -f",
+            "pfctl job logs job-1234 --role worker",
+            "pfctl job logs job-1234 --role pserver --index 0 -f",
+            "pfctl job logs job-1234 --index 1 -o json",
+        )
+    )(logs)

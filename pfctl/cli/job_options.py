@@ -1,0 +1,34 @@
+"""The arguments and options the `pfctl job` commands share (job ids, ``-o``, ``-fl``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pfctl.cli.completion import job_id_completer
+from pfctl.cli.output import OUTPUT_HELP, OutputFormat
+
+OutputOption = Annotated[
+    OutputFormat | None, typer.Option("-o", "--output", help=OUTPUT_HELP, show_default=False)
+]
+JobIdArgument = Annotated[
+    str,
+    typer.Argument(metavar="JOBID", help="The job's id.", autocompletion=job_id_completer()),
+]
+UnfinishedJobIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=False)
+    ),
+]
+FinishedJobIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=True)
+    ),
+]
+FieldListOption = Annotated[
+    str | None,
+    typer.Option("-fl", "--fieldlist", help="Show only these fields, e.g. id,status,priority."),
+]
