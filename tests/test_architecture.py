@@ -29,6 +29,22 @@ LAYERS = (
     grimp.Layer("errors", "cache_dir"),
 )
 
+#: The local server's parts from the top down: the process (daemon) serves the app, whose routes
+#: are written as endpoints over the server state; jobs, the runtime and the runtime seam (hooks)
+#: work on the store; below it the small pieces everything shares.
+SERVER_LAYERS = (
+    grimp.Layer("daemon"),
+    grimp.Layer("app"),
+    grimp.Layer("openapi"),
+    grimp.Layer("routes"),
+    grimp.Layer("endpoint"),
+    grimp.Layer("state"),
+    grimp.Layer("hooks", "jobs", "runtime"),
+    grimp.Layer("store"),
+    grimp.Layer("paging", "resources", "gojson", "openapi_responses"),
+    grimp.Layer("apierrors"),
+)
+
 #: Parts the local server never needs: it shares only ``spec`` (and ``errors``) with the client.
 SERVER_FORBIDDEN = ("pfctl.client", "pfctl.manifests", "pfctl.apply", "pfctl.cli")
 
@@ -87,8 +103,13 @@ def test_no_import_cycles(graph: grimp.ImportGraph) -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
-def test_parts_import_only_the_parts_below_them(graph: grimp.ImportGraph) -> None:
-    illegal = graph.find_illegal_dependencies_for_layers(LAYERS, containers={"pfctl"})
+@pytest.mark.parametrize(
+    ("container", "layers"), [("pfctl", LAYERS), ("pfctl.server", SERVER_LAYERS)]
+)
+def test_parts_import_only_the_parts_below_them(
+    graph: grimp.ImportGraph, container: str, layers: tuple[grimp.Layer, ...]
+) -> None:
+    illegal = graph.find_illegal_dependencies_for_layers(layers, containers={container})
     problems = [
         f"{dependency.importer} imports {dependency.imported}: "
         + "; ".join(
@@ -97,6 +118,20 @@ def test_parts_import_only_the_parts_below_them(graph: grimp.ImportGraph) -> Non
         for dependency in sorted(illegal, key=lambda d: (d.importer, d.imported))
     ]
     assert not problems, "imports against the layers:\n" + "\n".join(problems)
+
+
+def test_every_part_is_in_a_layer() -> None:
+    """A new part must be placed in the layers, or the checks above would not see it."""
+    for container, layers in (("pfctl", LAYERS), ("pfctl.server", SERVER_LAYERS)):
+        placed = {tail for layer in layers for tail in layer.module_tails}
+        folder = PACKAGE.joinpath(*container.split(".")[1:])
+        parts = {
+            path.stem if path.is_file() else path.name
+            for path in folder.iterdir()
+            if (path.suffix == ".py" and path.stem not in ("__init__", "__main__"))
+            or (path / "__init__.py").is_file()
+        }
+        assert parts <= placed, f"{container}: not in a layer: {sorted(parts - placed)}"
 
 
 @pytest.mark.parametrize("forbidden", SERVER_FORBIDDEN)
