@@ -17,6 +17,7 @@ import yaml
 from pfctl.docgen import COMMANDS_PAGE, MANIFEST_PAGE, generated_pages, stale_pages, write_pages
 from pfctl.errors import ExitCode
 from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
+from tests.helpers.cli import run_pfctl
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -146,7 +147,13 @@ def test_configuration_page_names_every_environment_variable() -> None:
     from pfctl.client import config
 
     page = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    names = [config.ENV_SERVER, config.ENV_USER, config.ENV_PASSWORD, config.ENV_PF_CONFIG]
+    names = [
+        config.ENV_SERVER,
+        config.ENV_USER,
+        config.ENV_PASSWORD,
+        config.ENV_PF_CONFIG,
+        config.ENV_REQUEST_TIMEOUT,
+    ]
     for name in [*names, ENV_CACHE_DIR, "NO_COLOR"]:
         assert f"`{name}`" in page
     assert "paddleflow.ini" in page
@@ -201,17 +208,13 @@ def test_editor_resolution_rejects_a_misspelt_key() -> None:
 
 def test_schemas_written_by_pfctl_schema_work_from_another_directory(tmp_path: Path) -> None:
     out = tmp_path / "editor-schemas"
-    subprocess.run([sys.executable, "-m", "pfctl", "schema", "--out", str(out)], check=True)
+    written = run_pfctl("schema", "--out", str(out))
+    assert written.returncode == 0, written.stderr
     example = ROOT / "examples" / "paddle-ps.yaml"
     validator = _editor_validator(out / "manifest.schema.json")
     assert validator.is_valid(yaml.safe_load(example.read_text(encoding="utf-8")))
 
 
 def test_examples_validate_with_pfctl() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pfctl", "validate", str(ROOT / "examples")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_pfctl("validate", str(ROOT / "examples"))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -146,6 +146,8 @@ class PlanOptions:
     prune: bool = False
     adopt: bool = False
     force_replace: bool = False
+    #: Prune even when the input holds no manifest (every job of the set is then stopped).
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True)

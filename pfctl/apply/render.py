@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pfctl.apply.applier import ApplyReport, JobResult, Outcome
 from pfctl.apply.model import Action, FieldChange, JobAction, Plan
-from pfctl.spec.paths import format_field_path
+from pfctl.spec.paths import escape_text, format_field_path
 
 if TYPE_CHECKING:
     from pfctl.apply.steps import WaitReport
@@ -88,14 +88,24 @@ def summary_line(plan: Plan) -> str:
     return text + "."
 
 
+def warning_lines(plan: Plan, *, color: bool = False) -> list[str]:
+    """The plan's warnings, one line each: ``warning: job-a: why``."""
+    return [
+        _paint(escape_text(f"warning: {warning.job_id}: {warning.message}"), _WARNING_COLOR, color)
+        for warning in plan.warnings
+    ]
+
+
 def render_text(plan: Plan, *, color: bool = False, show_secrets: bool = False) -> str:
-    """The per-job diff: changed jobs with their fields, warnings, then the summary line."""
+    """The per-job diff: changed jobs with their fields, warnings, then the summary line.
+
+    Every line is escaped (``escape_text``): a manifest's text never starts a line of its own.
+    """
     lines: list[str] = []
     for action in plan.actions:
         if action.is_change:
             lines.extend(_job_lines(action, color=color, show_secrets=show_secrets))
-    for warning in plan.warnings:
-        lines.append(_paint(f"warning: {warning.job_id}: {warning.message}", _WARNING_COLOR, color))
+    lines.extend(warning_lines(plan, color=color))
     if lines:
         lines.append("")
     lines.append(summary_line(plan))
@@ -136,12 +146,13 @@ def _job_lines(action: JobAction, *, color: bool, show_secrets: bool) -> list[st
         head += f" [{action.live_status}]"
     if action.location is not None:
         head += f"  {action.location}"
-    lines = [_paint(head, _COLORS[action.action], color)]
+    lines = [_paint(escape_text(head), _COLORS[action.action], color)]
     if action.refusal:
-        lines.append(_paint(f"    # refused: {action.refusal}", _WARNING_COLOR, color))
+        refusal = escape_text(f"    # refused: {action.refusal}")
+        lines.append(_paint(refusal, _WARNING_COLOR, color))
     for reason in action.reasons:
         if action.action is not Action.CREATE:
-            lines.append(f"    # {reason}")
+            lines.append(escape_text(f"    # {reason}"))
     for change in action.changes:
         shown = shown_change(change, show_secrets)
         if action.action is Action.CREATE:
@@ -153,7 +164,7 @@ def _job_lines(action: JobAction, *, color: bool, show_secrets: bool) -> list[st
             )
         if shown.forces_replacement:
             text += "  # forces replacement"
-        lines.append(f"    {text}")
+        lines.append(f"    {escape_text(text)}")
     return lines
 
 
@@ -193,7 +204,7 @@ def result_line(result: JobResult) -> str:
     text = f"{result.outcome.value} {result.id}"
     if result.message and result.outcome is not Outcome.UNCHANGED:
         text += f": {result.message}"
-    return text
+    return escape_text(text)
 
 
 def apply_summary_line(report: ApplyReport) -> str:
@@ -208,7 +219,7 @@ def wait_lines(waited: WaitReport) -> list[str]:
     lines = [f"job {job_id} ended {waited.statuses[job_id]}" for job_id in waited.unsuccessful]
     if waited.pending:
         lines.append(f"still running at the timeout: {', '.join(waited.pending)}")
-    return lines
+    return [escape_text(line) for line in lines]
 
 
 def wait_document(waited: WaitReport) -> dict[str, Any]:

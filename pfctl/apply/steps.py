@@ -109,6 +109,26 @@ def desired_jobs(manifests: Sequence[Manifest]) -> list[DesiredJob]:
     ]
 
 
+def check_prune_input(result: LoadResult, options: PlanOptions) -> None:
+    """Refuse to prune on input that was not fully read, or that holds no manifest unless
+    ``allow_empty`` (DESIGN.md §4.13): prune would stop the jobs whose manifests are missing."""
+    if not options.prune:
+        return
+    if result.unread:
+        first = result.unread[0]
+        more = len(result.unread) - 1
+        also = f" (and {more} more input{'s' if more != 1 else ''} not read)" if more else ""
+        raise UsageError(
+            f"--prune refused: {first.source} was not read: {first.message}{also}; "
+            "prune would stop the jobs whose manifests it may hold"
+        )
+    if not result.manifests and not options.allow_empty:
+        raise UsageError(
+            "--prune refused: the input holds no manifest, so prune would stop every job of "
+            f"apply-set {options.apply_set}; pass --allow-empty to do that"
+        )
+
+
 def require_valid(result: LoadResult) -> list[DesiredJob]:
     """The desired jobs, or ``InvalidManifestsError`` if any manifest has an error."""
     if not result.ok:

@@ -16,6 +16,7 @@ import typer
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
+    RequestTimeoutOption,
     ServerOption,
     UserOption,
     open_client,
@@ -25,7 +26,7 @@ from pfctl.errors import ExitCode, PfctlError
 
 if TYPE_CHECKING:
     from pfctl.apply.applier import ApplyReport, JobResult
-    from pfctl.apply.model import DesiredJob, Plan
+    from pfctl.apply.model import DesiredJob, Plan, PlanOptions
     from pfctl.apply.steps import WaitReport
 
 #: Show a progress bar instead of one line per job when this many jobs change on a terminal.
@@ -63,6 +64,14 @@ ApplySetOption = Annotated[
         help="Label the jobs as members of this set (needed by --prune).",
     ),
 ]
+AllowEmptyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="With --prune, accept input that holds no manifest (prune then stops every job "
+        "of the set).",
+    ),
+]
 OutputOption = Annotated[
     PlanFormat, typer.Option("-o", "--output", help="Output format: text or json.")
 ]
@@ -96,6 +105,7 @@ def diff(
     recursive: RecursiveOption = False,
     prune: PruneOption = False,
     apply_set: ApplySetOption = None,
+    allow_empty: AllowEmptyOption = False,
     output: OutputOption = PlanFormat.TEXT,
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show secret-looking env values unmasked.")
@@ -104,17 +114,21 @@ def diff(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Show what apply would change. Exit 0: no changes, 1: changes, 2: error."""
     from pfctl.apply.model import PlanOptions
     from pfctl.apply.steps import check_plan_options, collection_deferred, plan_against_server
 
     try:
-        options = PlanOptions(apply_set=apply_set, prune=prune)
+        options = PlanOptions(apply_set=apply_set, prune=prune, allow_empty=allow_empty)
         check_plan_options(options)
         with collection_deferred():
-            desired = _load(filename, recursive)
-        with open_client(server, user, password, pf_config) as client, collection_deferred():
+            desired = _load(filename, recursive, options)
+        with (
+            open_client(server, user, password, pf_config, request_timeout) as client,
+            collection_deferred(),
+        ):
             plan = plan_against_server(client, desired, options, confirm_creates=True)
     except PfctlError as error:
         # kubectl diff's convention: 1 means "changes", so every error is 2.
@@ -132,6 +146,7 @@ def apply(
     ] = False,
     prune: PruneOption = False,
     apply_set: ApplySetOption = None,
+    allow_empty: AllowEmptyOption = False,
     force_replace: Annotated[
         bool,
         typer.Option("--force-replace", help="Re-create jobs whose immutable fields changed."),
@@ -160,10 +175,12 @@ def apply(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
     from pfctl.apply.applier import apply_plan
     from pfctl.apply.model import PlanOptions
+    from pfctl.apply.render import warning_lines
     from pfctl.apply.steps import (
         apply_settings,
         apply_succeeded,
@@ -174,13 +191,17 @@ def apply(
     )
 
     options = PlanOptions(
-        apply_set=apply_set, prune=prune, adopt=adopt, force_replace=force_replace
+        apply_set=apply_set,
+        prune=prune,
+        adopt=adopt,
+        force_replace=force_replace,
+        allow_empty=allow_empty,
     )
     check_plan_options(options)
     settings = apply_settings(parallelism, timeout)
     with collection_deferred():
-        desired = _load(filename, recursive)
-    with open_client(server, user, password, pf_config) as client:
+        desired = _load(filename, recursive, options)
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         with collection_deferred():
             plan = plan_against_server(
                 client, desired, options, confirm_creates=dry_run, parallelism=parallelism
@@ -189,8 +210,8 @@ def apply(
             _print_plan(plan, output, show_secrets=False)
             raise typer.Exit(int(ExitCode.FAILURE if plan.refused else ExitCode.OK))
         if output is PlanFormat.TEXT:
-            for warning in plan.warnings:
-                typer.echo(f"warning: {warning.job_id}: {warning.message}", err=True)
+            for line in warning_lines(plan):
+                typer.echo(line, err=True)
         changes = sum(1 for action in plan.actions if action.is_change)
         with _Progress(len(plan.actions), changes, text=output is PlanFormat.TEXT) as progress:
             report = apply_plan(
@@ -205,14 +226,14 @@ def apply(
     raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
 
 
-def _load(paths: list[str], recursive: bool) -> list[DesiredJob]:
-    from pfctl.apply.steps import load_manifest_files, require_valid
-    from pfctl.manifests import DOCUMENT_PATH
+def _load(paths: list[str], recursive: bool, options: PlanOptions) -> list[DesiredJob]:
+    from pfctl.apply.steps import check_prune_input, load_manifest_files, require_valid
+    from pfctl.manifests.report import problem_line
 
     result = load_manifest_files(paths, recursive)
     for problem in result.problems:
-        where = f" {problem.json_path}" if problem.json_path not in ("", DOCUMENT_PATH) else ""
-        typer.echo(f"{problem.location()}: {problem.severity}:{where} {problem.message}", err=True)
+        typer.echo(problem_line(problem), err=True)
+    check_prune_input(result, options)
     return require_valid(result)
 
 
@@ -226,7 +247,9 @@ def _print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
 
 
 def _show_status(job_id: str, status: Any) -> None:
-    typer.echo(f"{job_id}: {status}", err=True)
+    from pfctl.spec.paths import escape_text
+
+    typer.echo(escape_text(f"{job_id}: {status}"), err=True)
 
 
 def _print_report(

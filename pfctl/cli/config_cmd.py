@@ -48,6 +48,7 @@ def view(
         ("password", hidden, settings.password_source),
         ("pf config", settings.pf_config, "read" if settings.pf_config else "none found"),
         ("token cache", str(token_dir), f"env {ENV_CACHE_DIR}" if cache_env else "default"),
+        ("request timeout", f"{settings.request_timeout:g}s", settings.request_timeout_source),
     ]
     chosen = output or OutputFormat.TABLE
     if chosen in (OutputFormat.JSON, OutputFormat.YAML):

@@ -12,6 +12,7 @@ from pfctl.cli import job_follow_cmd
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
+    RequestTimeoutOption,
     ServerOption,
     UserOption,
     open_client,
@@ -62,6 +63,7 @@ def create(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Create a job from a JobSpec file (validated before it is sent)."""
     from pfctl.client.jobfile import create_body_from_file
@@ -71,7 +73,7 @@ def create(
 
     stdin_text = sys.stdin.read() if file == "-" else None
     body = create_body_from_file(job_type.value, file, stdin_text=stdin_text, on_note=note)
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         job_id = client.create_job(job_type.value, body)
     typer.echo(f"job create success, id[{job_id}]")
 
@@ -92,12 +94,13 @@ def show(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Show one job."""
     from pfctl.cli.job_views import parse_field_list, render_job
 
     fields = parse_field_list(fieldlist)
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         job = client.get_job(job_id)
     typer.echo(render_job(job, resolve_format(output), fields=fields))
 
@@ -144,6 +147,7 @@ def list_jobs(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """List jobs, one page (or every page with --all)."""
     from pfctl.cli.job_views import parse_field_list, render_job_list
@@ -156,7 +160,7 @@ def list_jobs(
         "queue": queue,
         "labels": parse_key_values(labels, "--labels"),
     }
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         if all_pages:
             jobs = list(client.iter_jobs(page_size=maxkeys or 1000, marker=marker, **filters))
             next_marker, truncated = None, False
@@ -197,13 +201,14 @@ def update(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Change a job's priority, labels or annotations."""
     label_map = parse_key_values(labels, "--labels")
     annotation_map = parse_key_values(annotations, "--annotations")
     if priority is None and label_map is None and annotation_map is None:
         raise UsageError("nothing to update: give --priority, --labels or --annotations")
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         client.update_job(job_id, priority=priority, labels=label_map, annotations=annotation_map)
     typer.echo(f"job[{job_id}] update success")
 
@@ -216,9 +221,10 @@ def stop(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Stop a job."""
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         client.stop_job(job_id)
     typer.echo(f"job[{job_id}] stop success")
 
@@ -231,9 +237,10 @@ def delete(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Delete a finished job."""
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         client.delete_job(job_id)
     typer.echo(f"job[{job_id}] delete success")
 

@@ -14,6 +14,7 @@ from pfctl.cli.completion import job_id_completer
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
+    RequestTimeoutOption,
     ServerOption,
     UserOption,
     open_client,
@@ -43,6 +44,7 @@ def wait(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Wait until the jobs reach a final status; exit 1 if any failed or was terminated."""
     from pfctl.cli.job_views import render_wait_result
@@ -51,7 +53,7 @@ def wait(
     def report(job_id: str, job: dict[str, object]) -> None:
         typer.echo(f"job[{job_id}] {job.get('status')}", err=True)
 
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         result = wait_for_jobs(
             client, job_ids, timeout=timeout, poll_interval=interval, on_change=report
         )
@@ -102,6 +104,7 @@ def logs(
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
+    request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """Print a job's logs (with -f, until the job reaches a final status).
 
@@ -123,7 +126,7 @@ def logs(
     def warn(message: str) -> None:
         typer.echo(f"warning: {message}", err=True)
 
-    with open_client(server, user, password, pf_config) as client:
+    with open_client(server, user, password, pf_config, request_timeout) as client:
         if chosen in (OutputFormat.JSON, OutputFormat.YAML):
             answer = fetch_job_logs(
                 client, job_id, task_filter=task_filter, on_warning=warn, tail=tail

@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         app(args=argv, prog_name="pfctl")
     except PfctlError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from pfctl.spec.paths import escape_text
+
+        # One line, whatever the message quotes (a manifest's key, a server's answer).
+        typer.echo(f"error: {escape_text(str(exc))}", err=True)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)

@@ -32,6 +32,41 @@ TOKEN_LIFETIME_OPTION = typer.Option(
     "--token-lifetime",
     help="Seconds a login token stays valid [default: no expiry, as PaddleFlow].",
 )
+REQUEST_TIMEOUT_OPTION = typer.Option(
+    None,
+    "--request-timeout",
+    help="Seconds a request may take to arrive whole (headers and body) before the connection "
+    "is closed [default: 60].",
+)
+MAX_CONNECTIONS_OPTION = typer.Option(
+    None,
+    "--max-connections",
+    help="Connections open at once; one more closes the one waiting longest for its request "
+    "[default: a quarter of the descriptor limit, 16 to 1024].",
+)
+LOG_FILE_OPTION = typer.Option(
+    None,
+    "--log-file",
+    help="Write the server's output to this file, rotated at 5 MiB with 3 old files kept "
+    "(start uses <data dir>/server.log) [default: stderr].",
+)
+ALLOW_SHARED_JOBS_OPTION = typer.Option(
+    False,
+    "--allow-shared-jobs",
+    help="Where jobs cannot run as separate OS users (the server is not root, or its data "
+    "directory is closed to others), run every user's jobs anyway: as the server's user, "
+    "without isolation [default: only root's jobs run].",
+)
+
+
+def _allow_shared_jobs(allow: bool) -> None:
+    """Pass --allow-shared-jobs to the runtime (and to the server ``start`` runs)."""
+    if allow:
+        import os
+
+        from pfctl.server.runtime.isolation import ALLOW_SHARED_ENV
+
+        os.environ[ALLOW_SHARED_ENV] = "1"
 
 
 def _data_dir(value: Path | None) -> Path:
@@ -44,23 +79,30 @@ def _data_dir(value: Path | None) -> Path:
     "run", epilog=examples("pfctl server run", "pfctl server run --port 0 --no-executor")
 )
 def run(
+    *,
     host: str = HOST_OPTION,
     port: int = PORT_OPTION,
     data_dir: Path | None = DATA_DIR_OPTION,
     token_lifetime: float | None = TOKEN_LIFETIME_OPTION,
     executor: bool = EXECUTOR_OPTION,
+    allow_shared_jobs: bool = ALLOW_SHARED_JOBS_OPTION,
+    request_timeout: float | None = REQUEST_TIMEOUT_OPTION,
+    max_connections: int | None = MAX_CONNECTIONS_OPTION,
+    log_file: Path | None = LOG_FILE_OPTION,
 ) -> None:
     """Serve in the foreground until interrupted."""
-    from pfctl.server.daemon import run_foreground
+    from pfctl.server.daemon import ServeOptions, run_foreground
 
+    _allow_shared_jobs(allow_shared_jobs)
     directory = _data_dir(data_dir)
     typer.echo(f"pfctl server: data directory {directory}", err=True)
+    options = ServeOptions(token_lifetime, executor, request_timeout, max_connections)
     run_foreground(
         host,
         port,
         directory,
-        token_lifetime_seconds=token_lifetime,
-        executor=executor,
+        options,
+        log_file=log_file.expanduser().resolve() if log_file else None,
         on_ready=lambda url: typer.echo(f"pfctl server: listening on {url}", err=True),
     )
 
@@ -70,23 +112,28 @@ def run(
     epilog=examples("pfctl server start", "pfctl server start --port 9000 --data-dir ./pf-data"),
 )
 def start(
+    *,
     host: str = HOST_OPTION,
     port: int = PORT_OPTION,
     data_dir: Path | None = DATA_DIR_OPTION,
     token_lifetime: float | None = TOKEN_LIFETIME_OPTION,
     executor: bool = EXECUTOR_OPTION,
+    allow_shared_jobs: bool = ALLOW_SHARED_JOBS_OPTION,
+    request_timeout: float | None = REQUEST_TIMEOUT_OPTION,
+    max_connections: int | None = MAX_CONNECTIONS_OPTION,
 ) -> None:
     """Start the server in the background; returns once it answers.
 
     Starting a server that already runs for the data directory on the same address changes
     nothing and succeeds; on another address it is an error (stop it first).
     """
+    from pfctl.server.daemon import ServeOptions
     from pfctl.server.daemon import start as start_server
 
+    _allow_shared_jobs(allow_shared_jobs)
     directory = _data_dir(data_dir)
-    outcome = start_server(
-        host, port, directory, token_lifetime_seconds=token_lifetime, executor=executor
-    )
+    options = ServeOptions(token_lifetime, executor, request_timeout, max_connections)
+    outcome = start_server(host, port, directory, options)
     info = outcome.server
     where = f"{info.url} (pid {info.pid}), data directory {directory}"
     typer.echo(f"server {'already running' if outcome.already_running else 'started'} at {where}")

@@ -6,7 +6,9 @@ Usage::
         job_id = client.create_job("single", {"image": "python:3.11", "command": "sleep 1"})
         print(client.get_job(job_id)["status"])
 
-Requests carry connect and read timeouts. Reads (GET) and label/priority updates are retried with
+Requests carry connect and read timeouts, and each ends, retries included, within the settings'
+``request_timeout`` (60 s unless configured); an answer may hold at most ``max_response_bytes``
+and a redirect is an error, never followed. Reads (GET) and label/priority updates are retried with
 exponential backoff on connection failures, timeouts and HTTP 502/503/504; creates, stops and
 deletes are retried only when the connection failed before the request was sent, so a create is
 never sent twice. The login token is cached per server and user (see ``pfctl.client.tokens``); a
@@ -26,7 +28,12 @@ from urllib.parse import quote
 from pfctl.client.config import ClientSettings
 from pfctl.client.errors import AuthenticationError, ServerError
 from pfctl.client.tokens import TokenCache
-from pfctl.client.transport import HEADER_REQUEST_ID, RetryPolicy, Transport
+from pfctl.client.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    HEADER_REQUEST_ID,
+    RetryPolicy,
+    Transport,
+)
 from pfctl.errors import UsageError
 from pfctl.spec.rules import JOB_TYPES
 
@@ -49,8 +56,9 @@ class PaddleFlowClient:
     """A context-managed client of one PaddleFlow server for one user.
 
     ``session`` may be injected (tests, custom adapters); a client that creates its own session
-    closes it in :meth:`close`. ``timeout`` is ``(connect, read)`` in seconds. ``token_cache``
-    defaults to the on-disk cache of ``pfctl.client.tokens``.
+    closes it in :meth:`close`. ``timeout`` is ``(connect, read)`` in seconds, for each attempt;
+    ``settings.request_timeout`` bounds a request as a whole. ``max_response_bytes`` bounds the
+    size of an answer. ``token_cache`` defaults to the on-disk cache of ``pfctl.client.tokens``.
     """
 
     def __init__(
@@ -62,11 +70,17 @@ class PaddleFlowClient:
         retries: int = 3,
         backoff: float = 0.2,
         token_cache: TokenCache | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.settings = settings
         self.token_cache = token_cache if token_cache is not None else TokenCache.default()
         self.transport = Transport(
-            settings, session=session, timeout=timeout, retries=retries, backoff=backoff
+            settings,
+            session=session,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_response_bytes=max_response_bytes,
         )
         self._token: str | None = None
         self._lock = threading.Lock()

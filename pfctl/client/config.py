@@ -1,13 +1,14 @@
-"""Where the client's server address and credentials come from.
+"""Where the client's server address, credentials and request timeout come from.
 
 Each value is resolved on its own, first match wins:
 
-1. command-line flags (``--server URL``, ``--user``, ``--password``);
-2. environment: ``PFCTL_SERVER``, ``PFCTL_USER``, ``PFCTL_PASSWORD``;
+1. command-line flags (``--server URL``, ``--user``, ``--password``, ``--request-timeout``);
+2. environment: ``PFCTL_SERVER``, ``PFCTL_USER``, ``PFCTL_PASSWORD``, ``PFCTL_REQUEST_TIMEOUT``;
 3. the PaddleFlow CLI's own INI file, ``~/.paddleflow/paddleflow.ini`` (``[user] name, password``;
-   ``[server] paddleflow_server_host, paddleflow_server_port``), or the file named by
-   ``--pf-config`` / ``PADDLEFLOW_PF_CONFIG``;
-4. defaults: ``http://127.0.0.1:8999``, ``root`` / ``paddleflow`` (the local server's seed user).
+   ``[server] paddleflow_server_host, paddleflow_server_port``, and pfctl's own
+   ``request_timeout``), or the file named by ``--pf-config`` / ``PADDLEFLOW_PF_CONFIG``;
+4. defaults: ``http://127.0.0.1:8999``, ``root`` / ``paddleflow`` (the local server's seed user),
+   60 seconds per request.
 
 Every value remembers its source so that ``pfctl config view`` can say where it came from.
 """
@@ -32,6 +33,10 @@ ENV_SERVER = "PFCTL_SERVER"
 ENV_USER = "PFCTL_USER"
 ENV_PASSWORD = "PFCTL_PASSWORD"
 ENV_PF_CONFIG = "PADDLEFLOW_PF_CONFIG"
+ENV_REQUEST_TIMEOUT = "PFCTL_REQUEST_TIMEOUT"
+#: Seconds one request may take in all, retries and reading the answer included.
+DEFAULT_REQUEST_TIMEOUT = 60.0
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 SOURCE_DEFAULT = "default"
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -49,6 +54,9 @@ class ClientSettings:
     password_source: str = SOURCE_DEFAULT
     #: The PaddleFlow INI file that was read, if any.
     pf_config: str | None = None
+    #: Seconds one request may take in all: connecting, every retry, reading the whole answer.
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    request_timeout_source: str = SOURCE_DEFAULT
 
     @property
     def host(self) -> str:
@@ -67,7 +75,14 @@ class ClientSettings:
         return self.host in _LOOPBACK_HOSTS
 
     @classmethod
-    def for_server(cls, server_url: str, user: str, password: str) -> ClientSettings:
+    def for_server(
+        cls,
+        server_url: str,
+        user: str,
+        password: str,
+        *,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> ClientSettings:
         """Settings given directly in code (all sources ``"argument"``)."""
         return cls(
             server_url=normalize_server_url(server_url),
@@ -76,6 +91,8 @@ class ClientSettings:
             server_source="argument",
             user_source="argument",
             password_source="argument",
+            request_timeout=request_timeout,
+            request_timeout_source="argument",
         )
 
 
@@ -102,6 +119,24 @@ def normalize_server_url(text: str) -> str:
     return url.rstrip("/")
 
 
+def parse_request_timeout(text: str, source: str) -> float:
+    """Seconds from ``30``, ``2.5``, ``30s``, ``2m`` or ``1h``; ``ConfigError`` naming ``source``
+    for anything else, zero or a negative time."""
+    raw = text.strip().lower()
+    unit = _DURATION_UNITS.get(raw[-1:], 0.0)
+    number = raw[:-1] if unit else raw
+    try:
+        seconds = float(number) * (unit or 1.0)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(
+            f"invalid request timeout {text!r} ({source}): expected a positive number of "
+            "seconds, or a number with s, m or h"
+        )
+    return seconds
+
+
 def default_pf_config_path() -> Path:
     """The PaddleFlow CLI's default INI path: ``~/.paddleflow/paddleflow.ini``."""
     return Path.home() / ".paddleflow" / "paddleflow.ini"
@@ -113,6 +148,7 @@ class _IniValues:
     server_url: str | None
     user: str | None
     password: str | None
+    request_timeout: str | None = None
 
 
 def _read_pf_config(path: Path, *, required: bool) -> _IniValues | None:
@@ -140,7 +176,8 @@ def _read_pf_config(path: Path, *, required: bool) -> _IniValues | None:
         server_url = normalize_server_url(f"{address.rstrip('/')}:{port}")
     user = parser.get("user", "name", fallback="").strip() or None
     password = parser.get("user", "password", fallback="") or None
-    return _IniValues(str(path), server_url, user, password)
+    timeout = parser.get("server", "request_timeout", fallback="").strip() or None
+    return _IniValues(str(path), server_url, user, password, timeout)
 
 
 def resolve_settings(
@@ -149,13 +186,15 @@ def resolve_settings(
     user: str | None = None,
     password: str | None = None,
     pf_config: str | None = None,
+    request_timeout: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ClientSettings:
     """Resolve the settings in force: flags, then environment, then the INI file, then defaults.
 
     ``pf_config`` (the ``--pf-config`` flag) or ``PADDLEFLOW_PF_CONFIG`` names the INI file; a
     file named that way must exist. The default ``~/.paddleflow/paddleflow.ini`` is optional.
-    Raises ``ConfigError`` for an unreadable file or an invalid server address.
+    ``request_timeout`` is the ``--request-timeout`` flag's text (``30``, ``30s``, ``2m``).
+    Raises ``ConfigError`` for an unreadable file, an invalid server address or timeout.
     """
     env = os.environ if environ is None else environ
     if pf_config:
@@ -182,6 +221,19 @@ def resolve_settings(
     password_value, password_source = _first_set(
         (password, "--password flag"), (env.get(ENV_PASSWORD), f"env {ENV_PASSWORD}"), ini_password
     ) or (DEFAULT_PASSWORD, SOURCE_DEFAULT)
+    ini_timeout = (
+        (ini.request_timeout, f"{ini.path} [server] request_timeout") if ini else (None, "")
+    )
+    timeout_text, timeout_source = _first_set(
+        (request_timeout, "--request-timeout flag"),
+        (env.get(ENV_REQUEST_TIMEOUT), f"env {ENV_REQUEST_TIMEOUT}"),
+        ini_timeout,
+    ) or ("", SOURCE_DEFAULT)
+    timeout = (
+        parse_request_timeout(timeout_text, timeout_source)
+        if timeout_text
+        else DEFAULT_REQUEST_TIMEOUT
+    )
     return ClientSettings(
         server_url=server_url,
         user=user_value,
@@ -190,6 +242,8 @@ def resolve_settings(
         user_source=user_source,
         password_source=password_source,
         pf_config=ini.path if ini is not None else None,
+        request_timeout=timeout,
+        request_timeout_source=timeout_source,
     )
 
 

@@ -3,7 +3,8 @@
 Hierarchy::
 
     PaddleFlowError              any failure talking to a PaddleFlow server
-    ├── ServerConnectionError    no usable HTTP response (refused, DNS, timeout, reset)
+    ├── ServerConnectionError    no usable HTTP response (refused, DNS, timeout, reset, the
+    │                            request timeout passed, a redirect, an answer too large)
     ├── AuthenticationError      login failed or the token was refused (AuthFailed, UserNotExist)
     ├── PermissionDeniedError    the user may not touch this resource (403 "has no access")
     ├── NotFoundError            404: JobNotFound, PathNotFound, FlavourNotFound, ...
@@ -76,7 +77,8 @@ class PaddleFlowError(PfctlError):
 
 
 class ServerConnectionError(PaddleFlowError):
-    """No usable HTTP response: the server is unreachable, timed out or dropped the connection."""
+    """No usable HTTP response: the server is unreachable, timed out or dropped the connection,
+    redirected the request elsewhere, or sent more than the client reads."""
 
     def __init__(self, message: str, *, hint: str = "", sent: bool = False) -> None:
         super().__init__(message, hint=hint)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pfctl.errors import InputError, UsageError
-from pfctl.manifests.inputs import MAX_FILE_BYTES, size_limit
+from pfctl.manifests.inputs import NotRead, read_bytes
 from pfctl.spec import paths
 from pfctl.spec.rules import JOBSPEC_KEYS
 from pfctl.spec.rules import check_create_body as check_rules
@@ -174,8 +174,8 @@ def create_body_from_file(
             on_note(f"{path}: {ignored} is ignored (PaddleFlow reads no such key)")
     problems = check_create_body(job_type, built.body)
     if problems:
-        details = "\n".join(f"  {problem}" for problem in problems)
-        raise InputError(f"{path} is not a valid {job_type} job request:\n{details}")
+        details = "; ".join(str(problem) for problem in problems)
+        raise InputError(f"{path} is not a valid {job_type} job request: {details}")
     return built.body
 
 
@@ -202,10 +202,9 @@ def read_job_document(path: str, *, stdin_text: str | None = None) -> dict[str, 
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: file is larger than {size_limit()}")
-        data = path.read_bytes()
+        data = read_bytes(str(path))
+    except NotRead as exc:
+        raise InputError(f"{path}: {exc}; only regular files are read") from None
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:

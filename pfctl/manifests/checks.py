@@ -347,7 +347,7 @@ class _Reporter:
             shorter = min(len(reported), len(path))
             if reported[:shorter] == path[:shorter]:
                 return  # the schema already explained this part of the document
-        self.add(path, violation.message)
+        self.add(path, violation.message, key=violation.at_key)
 
     def outside_local_subset(self, finding: argo_subset.SubsetProblem, target: str) -> None:
         """A part of the workflow that the local pfctl server's executor cannot run."""

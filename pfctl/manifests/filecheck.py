@@ -7,11 +7,10 @@ syntax errors and invalid documents are problems in the outcome, never exception
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from pfctl.manifests.batches import gc_paused
 from pfctl.manifests.cache import content_digest
-from pfctl.manifests.inputs import MAX_FILE_BYTES, STDIN_NAME, read_bytes, size_limit
+from pfctl.manifests.inputs import MAX_FILE_BYTES, STDIN_NAME, NotRead, read_bytes, size_limit
 from pfctl.manifests.model import DEFAULT_TARGET, DOCUMENT_PATH, FileOutcome, Manifest, Problem
 from pfctl.manifests.record import plain_record_text
 
@@ -43,12 +42,11 @@ def check_file(
 ) -> FileOutcome:
     """Read and check one file; its valid manifests carry their last-applied record text."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return _file_problem(path, f"file is too large: {size} bytes (limit {size_limit()})")
         data = read_bytes(path)
+    except NotRead as exc:
+        return _file_problem(path, str(exc), unread=True)
     except OSError as exc:
-        return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
+        return _file_problem(path, f"cannot read file: {exc.strerror or exc}", unread=True)
     outcome = check_bytes(path, data, as_json=path.endswith(".json"), target=target)
     outcome.digest = content_digest(path, data)
     for document in outcome.documents:
@@ -65,8 +63,11 @@ def _with_record(manifest: Manifest) -> Manifest:
     return dataclasses.replace(manifest, record=plain_record_text(manifest.type, manifest.body))
 
 
-def _file_problem(source: str, message: str, line: int = 1, column: int = 1) -> FileOutcome:
-    return FileOutcome(source, problems=[Problem(source, line, column, DOCUMENT_PATH, message)])
+def _file_problem(
+    source: str, message: str, line: int = 1, column: int = 1, *, unread: bool = False
+) -> FileOutcome:
+    problem = Problem(source, line, column, DOCUMENT_PATH, message)
+    return FileOutcome(source, problems=[problem], unread=unread)
 
 
 def check_bytes(
@@ -74,7 +75,7 @@ def check_bytes(
 ) -> FileOutcome:
     """Check the bytes of one input named ``source`` for ``target``."""
     if len(data) > MAX_FILE_BYTES:
-        return _file_problem(source, f"input is too large: more than {size_limit()}")
+        return _file_problem(source, f"input is too large: more than {size_limit()}", unread=True)
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _position(data, nul)

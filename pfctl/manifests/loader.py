@@ -26,7 +26,7 @@ from pfctl.manifests.batches import (
 )
 from pfctl.manifests.cache import ManifestCache, content_digest
 from pfctl.manifests.filecheck import check_batch, check_stdin
-from pfctl.manifests.inputs import MAX_FILE_BYTES, STDIN, find_inputs, read_bytes, read_stdin
+from pfctl.manifests.inputs import STDIN, InputList, NotRead, list_inputs, read_bytes, read_stdin
 from pfctl.manifests.model import DEFAULT_TARGET, FileOutcome, LoadResult
 from pfctl.manifests.outcomes import add_outcome, marked
 
@@ -76,16 +76,25 @@ def iter_outcomes(
     # list, so that memory stays flat however many files a directory holds.
     pool = None if keep_manifests else _early_pool(paths)
     try:
-        inputs = find_inputs(paths, recursive=recursive)
+        listed = list_inputs(paths, recursive=recursive)
     except BaseException:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         raise
+    inputs = listed.files
     stdin_text = read_stdin() if STDIN in inputs else None
     checked = _check_all(
         inputs, stdin_text, keep_manifests=keep_manifests, target=target, pool=pool
     )
+    yield from _listing_outcomes(listed)
     yield from marked(checked)
+
+
+def _listing_outcomes(listed: InputList) -> Iterator[FileOutcome]:
+    """What listing the inputs found (entries skipped, directories that could not be listed),
+    as outcomes of inputs that were not read."""
+    for problem in listed.problems:
+        yield FileOutcome(problem.source, problems=[problem], unread=True)
 
 
 def _early_pool(paths: Sequence[str]) -> ProcessPoolExecutor | None:
@@ -136,9 +145,10 @@ def start_loading(
     target: str = DEFAULT_TARGET,
 ) -> PendingLoad:
     """Start ``load_manifests(paths)``; unusable input raises ``InputError`` here already."""
-    inputs = find_inputs(paths, recursive=recursive)
-    stdin_text = read_stdin() if STDIN in inputs else None
-    return PendingLoad(_check_all(inputs, stdin_text, keep_manifests=keep_manifests, target=target))
+    listed = list_inputs(paths, recursive=recursive)
+    stdin_text = read_stdin() if STDIN in listed.files else None
+    checked = _check_all(listed.files, stdin_text, keep_manifests=keep_manifests, target=target)
+    return PendingLoad(itertools.chain(_listing_outcomes(listed), checked))
 
 
 def _check_all(
@@ -176,10 +186,8 @@ def _check_all(
 
 def _cached_outcome(cache: ManifestCache, path: str) -> FileOutcome | None:
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            return None
         data = read_bytes(path)
-    except OSError:
+    except (OSError, NotRead):
         return None
     digest = content_digest(path, data)
     outcome = cache.get(digest)

@@ -104,6 +104,8 @@ class FileOutcome:
     """Problems of the file as a whole (unreadable bytes, syntax errors, empty documents)."""
     digest: str = ""
     """The manifest cache's key for the file's name and bytes ("" when it was not read)."""
+    unread: bool = False
+    """True when the input, or part of it, was not read: its problems say what and why."""
 
 
 @dataclass
@@ -114,6 +116,9 @@ class LoadResult:
     problems: list[Problem] = field(default_factory=list)
     documents: list[DocumentSummary] = field(default_factory=list)
     """Every non-empty document (and every file that could not be parsed), in input order."""
+    unread: list[Problem] = field(default_factory=list)
+    """Why each input that was not read, or not fully, was not: a file that could not be
+    read, a directory that could not be listed, an entry that is not a regular file."""
 
     @property
     def ok(self) -> bool:

@@ -19,6 +19,8 @@ _ID_PATH = format_path(("id",))
 def add_outcome(result: LoadResult, outcome: FileOutcome) -> None:
     """Add one file's documents, problems and valid manifests to ``result``."""
     result.problems.extend(outcome.problems)
+    if outcome.unread:
+        result.unread.extend(outcome.problems)
     for document in outcome.documents:
         result.problems.extend(document.problems)
         result.documents.append(document.summary)

@@ -9,7 +9,9 @@ semantics; its nodes are composed (as YAML, a superset) only when a location is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ from pfctl.manifests.convert import MAX_DEPTH, NodeConverter, ParseError
 from pfctl.manifests.fastconvert import NotPlain, convert_plain
 from pfctl.manifests.model import DOCUMENT_PATH, Problem
 from pfctl.manifests.nodes import NULL, Loader, Locator, mark, scalar_tag
-from pfctl.spec.paths import format_path
+from pfctl.spec.paths import Path, format_path
 
 __all__ = ["ParsedDocument", "parse_json", "parse_yaml"]
 
@@ -28,6 +30,15 @@ __all__ = ["ParsedDocument", "parse_json", "parse_yaml"]
 # superset. A shell's `&&` or a glob's `*.txt` matches neither.
 _ANCHOR = re.compile(r"&[\w-]")
 _ALIAS = re.compile(r"\*[\w-]")
+# An escape of a UTF-16 surrogate (U+D800 to U+DFFF): in JSON `\ud800`, in YAML also
+# `\U0000d800`. Half of a pair, alone, it is no character: it cannot be stored nor printed.
+_JSON_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_YAML_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_YAML_SURROGATE_HINT = (
+    "; a UTF-16 surrogate escape such as \\ud800 is no character in YAML: write the character "
+    "itself, or its code point as \\U0001f600"
+)
 
 
 @dataclass
@@ -70,17 +81,25 @@ def parse_yaml(source: str, text: str) -> tuple[list[ParsedDocument], list[Probl
     # An alias needs an anchor (`&a`) and a use of it (`*a`): without both in the text, no node
     # is shared, so there is no bomb or recursion to guard against.
     may_alias = _ANCHOR.search(text) is not None and _ALIAS.search(text) is not None
+    # libyaml refuses surrogate escapes as a syntax error; PyYAML's Python parser does not.
+    surrogates = _YAML_SURROGATE_ESCAPE.search(text) is not None
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
             document = _convert_document(source, index, node, may_alias=may_alias)
+            if surrogates and document.data is not None:
+                _check_values(source, document, surrogates=True)
             if document.data is None and not document.problems:
                 document.line, document.column = _document_start(text, document.line), 1
             documents.append(document)
             index += 1
     except yaml.YAMLError as exc:
-        problems.append(_syntax_problem(source, exc, "YAML", text))
+        problem = _syntax_problem(source, exc, "YAML", text)
+        if surrogates and "escape code" in problem.message:
+            message = f"{problem.message}{_YAML_SURROGATE_HINT}"
+            problem = dataclasses.replace(problem, message=message)
+        problems.append(problem)
     finally:
         loader.dispose()
     return documents, problems
@@ -144,13 +163,29 @@ def parse_json(source: str, text: str) -> tuple[list[ParsedDocument], list[Probl
     def no_constants(name: str) -> Any:
         raise ValueError(f"`{name}` is not a JSON number")
 
+    infinite: list[bool] = []
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):  # 1e400: beyond a double, as PaddleFlow's Go decoder refuses it
+            infinite.append(True)
+        return value
+
+    surrogates = _JSON_SURROGATE_ESCAPE.search(text) is not None
+
     def compose() -> yaml.Node | None:
         # JSON is YAML, except that tabs may not indent YAML; a tab outside a JSON string is
         # whitespace and inside one is invalid, so replacing it keeps every column in place.
-        return yaml.compose(text.replace("\t", " "), Loader=Loader)
+        # YAML refuses surrogate escapes: U+FFFD's escape has the same length.
+        composed = text.replace("\t", " ")
+        if surrogates:
+            composed = _JSON_SURROGATE_ESCAPE.sub(r"\\ufffd", composed)
+        return yaml.compose(composed, Loader=Loader)
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constants)
+        data = json.loads(
+            text, object_pairs_hook=pairs, parse_constant=no_constants, parse_float=number
+        )
     except json.JSONDecodeError as exc:
         problem = Problem(
             source, exc.lineno, exc.colno, DOCUMENT_PATH, f"JSON syntax error: {exc.msg}"
@@ -160,14 +195,66 @@ def parse_json(source: str, text: str) -> tuple[list[ParsedDocument], list[Probl
         return [], [Problem(source, 1, 1, DOCUMENT_PATH, f"JSON error: {exc}")]
     line, column = _first_char(text)
     document = ParsedDocument(0, data, Locator(None, compose), line, column)
-    if duplicates or _too_deep(data):
-        document.problems = _json_node_problems(source, document)
-        if not document.problems:  # pragma: no cover - compose disagreed with json
-            document.problems = [
-                Problem(source, 1, 1, DOCUMENT_PATH, "duplicate key or nesting too deep")
-            ]
-        document.data = None if _too_deep(data) else data
+    if surrogates or infinite:
+        _check_values(source, document, surrogates=surrogates, located_keys=not surrogates)
+    too_deep = _too_deep(data)
+    if duplicates or too_deep:
+        found = _json_node_problems(source, document)
+        if not found:  # pragma: no cover - compose disagreed with json
+            found = [Problem(source, 1, 1, DOCUMENT_PATH, "duplicate key or nesting too deep")]
+        document.problems = sorted(
+            [*document.problems, *found], key=lambda problem: (problem.line, problem.column)
+        )
+        if too_deep:
+            document.data = None
     return [document], []
+
+
+def _check_values(
+    source: str, document: ParsedDocument, *, surrogates: bool, located_keys: bool = True
+) -> None:
+    """Add a problem for every value no server can take: a string or key holding a lone
+    surrogate (the document is then unusable: its data is dropped), and a number beyond the
+    range of a double. ``located_keys=False``: the locator's keys have U+FFFD for surrogates."""
+    found: list[tuple[Path, str, str]] = []  # (path, "key"/"string"/"number", the text)
+    pending: list[tuple[Path, Any]] = [((), document.data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if surrogates and _LONE_SURROGATE.search(key):
+                    found.append(((*path, key), "key", key))
+                pending.append(((*path, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            if surrogates and _LONE_SURROGATE.search(value):
+                found.append((path, "string", value))
+        elif isinstance(value, float) and math.isinf(value):
+            found.append((path, "number", ""))
+    problems = []
+    for path, kind, text in found:
+        where = path if located_keys else _fffd_keys(path)
+        line, column = document.locator.locate(where, at_key=kind == "key")
+        if kind == "number":
+            literal = document.locator.scalar_text(where) or "the number"
+            message = f"`{literal}` is beyond the range of a JSON number (a double)"
+        else:
+            char = ord(_LONE_SURROGATE.findall(text)[0])
+            message = (
+                f"the {kind} holds a lone UTF-16 surrogate (\\u{char:04x}), which is not a "
+                "character: write the character itself or its full surrogate pair"
+            )
+        problems.append(Problem(source, line, column, format_path(path), message))
+    document.problems.extend(sorted(problems, key=lambda problem: (problem.line, problem.column)))
+    if any(kind != "number" for _, kind, _ in found):
+        document.data = None
+
+
+def _fffd_keys(path: Path) -> Path:
+    return tuple(
+        _LONE_SURROGATE.sub("\ufffd", part) if isinstance(part, str) else part for part in path
+    )
 
 
 def _first_char(text: str) -> tuple[int, int]:

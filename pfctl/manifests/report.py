@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from pfctl.manifests.model import DOCUMENT_PATH, DocumentSummary, FileOutcome, LoadResult, Problem
 from pfctl.manifests.outcomes import add_outcome
+from pfctl.spec.paths import escape_text
 
-__all__ = ["FORMATS", "Report", "ReportStream", "render"]
+__all__ = ["FORMATS", "Report", "ReportStream", "problem_line", "render"]
 
 
 @dataclass
@@ -46,12 +47,25 @@ def _notes(result: LoadResult) -> list[Problem]:
 
 
 def _problem_line(problem: Problem) -> str:
-    return f"{problem.location()}: {problem.json_path}: {problem.message}"
+    return escape_text(f"{problem.location()}: {problem.json_path}: {problem.message}")
 
 
 def _note_line(problem: Problem) -> str:
     """A warning or note for stderr, prefixed with its severity."""
     return f"{problem.severity}: {_problem_line(problem)}"
+
+
+def problem_line(problem: Problem) -> str:
+    """One problem on one line as diff and apply print it before planning:
+    ``file:line:col: error: $.path message`` (no path for a problem of the whole document)."""
+    where = f" {problem.json_path}" if problem.json_path not in ("", DOCUMENT_PATH) else ""
+    return escape_text(f"{problem.location()}: {problem.severity}:{where} {problem.message}")
+
+
+def _ok_line(document: DocumentSummary) -> str:
+    return escape_text(
+        f"{document.source}:{document.line}:{document.column}: ok ({_label(document)})"
+    )
 
 
 def _label(document: DocumentSummary) -> str:
@@ -64,11 +78,7 @@ def render_text(result: LoadResult, *, quiet: bool = False) -> Report:
     """Each valid manifest as ``file:line:col: ok (...)`` unless quiet, every error, a summary."""
     report = Report()
     if not quiet:
-        report.stdout.extend(
-            f"{document.source}:{document.line}:{document.column}: ok ({_label(document)})"
-            for document in result.documents
-            if document.valid
-        )
+        report.stdout.extend(_ok_line(document) for document in result.documents if document.valid)
     report.stdout.extend(_problem_line(problem) for problem in _errors(result))
     report.stderr.extend(_note_line(problem) for problem in _notes(result))
     report.stdout.append(summary_line(result))
@@ -128,7 +138,7 @@ def render_junit(result: LoadResult, *, quiet: bool = False) -> Report:
         errors_by_document.setdefault(owner, []).append(problem)
     cases = []
     for document in documents:
-        name = quoteattr(f"{document.source}:{document.line} {_label(document)}")
+        name = quoteattr(escape_text(f"{document.source}:{document.line} {_label(document)}"))
         failures = errors_by_document.get((document.source, document.document_index), [])
         if not failures and not document.valid:
             failures = [
@@ -143,13 +153,14 @@ def render_junit(result: LoadResult, *, quiet: bool = False) -> Report:
         if failures:
             text = "\n".join(_problem_line(problem) for problem in failures)
             body = (
-                f'<failure message={quoteattr(failures[0].message)} type="invalid">'
-                f"{_escape(text)}</failure>"
+                f"<failure message={quoteattr(escape_text(failures[0].message))} "
+                f'type="invalid">{_escape(text)}</failure>'
             )
-            classname = quoteattr(document.source)
+            classname = quoteattr(escape_text(document.source))
             cases.append(f"    <testcase classname={classname} name={name}>{body}</testcase>")
         else:
-            cases.append(f"    <testcase classname={quoteattr(document.source)} name={name}/>")
+            classname = quoteattr(escape_text(document.source))
+            cases.append(f"    <testcase classname={classname} name={name}/>")
     failed = sum(1 for document in documents if not document.valid)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -174,7 +185,7 @@ def _owner(starts: list[tuple[int, int, int]], problem: Problem) -> tuple[str, i
 
 
 def _github_escape(text: str, *, property_value: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = escape_text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -252,9 +263,7 @@ class ReportStream:
             return
         for document in part.documents:
             if document.valid:
-                self.out(
-                    f"{document.source}:{document.line}:{document.column}: ok ({_label(document)})"
-                )
+                self.out(_ok_line(document))
         self.collected.problems.extend(_errors(part))
 
     def finish(self) -> bool:

@@ -3,9 +3,16 @@
 The tables follow ``pkg/apiserver/common/errors.go`` of PaddleFlow: a code missing from the
 status table (``""``, ``UpdateDatabaseFailed``) is answered with HTTP 500, and a code without a
 default text (``PathNotFound``, ``JobNotFound``...) has the message ``""``.
+
+pfctl adds one code PaddleFlow lacks: ``InsufficientStorage`` (HTTP 507), for a request the
+server could not carry out because its disk or database is full (``storage_error``), so that a
+client is told so instead of ``InternalError``.
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
 
 HTTP_STATUS: dict[str, int] = {
     "AccessDenied": 403,
@@ -45,6 +52,7 @@ HTTP_STATUS: dict[str, int] = {
     "JobInvalidField": 400,
     "JobCreateFailed": 400,
     "JobNotFound": 404,
+    "InsufficientStorage": 507,
 }
 
 DEFAULT_MESSAGE: dict[str, str] = {
@@ -80,7 +88,15 @@ DEFAULT_MESSAGE: dict[str, str] = {
     "FlavourNameEmpty": "flavour name should not be empty",
     "JobInvalidField": "job field invalid",
     "JobCreateFailed": "job create failed",
+    "InsufficientStorage": "the server's disk is full (database or disk is full): the request "
+    "was not carried out and nothing was written; free space where the server keeps its data, "
+    "then try again",
 }
+
+# How many causes of an error ``storage_error`` looks through.
+_CAUSE_DEPTH = 8
+# SQLite's result code for "database or disk is full" (``sqlite3.SQLITE_FULL`` from Python 3.11).
+_SQLITE_FULL = 13
 
 
 def status_for(code: str) -> int:
@@ -99,3 +115,24 @@ class ApiError(Exception):
         self.message = DEFAULT_MESSAGE.get(code, "") if message is None else message
         self.status = status_for(code) if status is None else status
         super().__init__(f"{self.code}: {self.message}")
+
+
+def storage_error(error: BaseException) -> ApiError | None:
+    """``InsufficientStorage`` when ``error`` (or what caused it) is a full disk or database:
+    SQLite's ``SQLITE_FULL`` ("database or disk is full") or an ``OSError`` ENOSPC/EDQUOT;
+    None for any other error."""
+    seen: BaseException | None = error
+    for _ in range(_CAUSE_DEPTH):
+        if seen is None:
+            break
+        if _is_full(seen):
+            return ApiError("InsufficientStorage")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _is_full(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code == _SQLITE_FULL or "database or disk is full" in str(error)
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -111,6 +111,8 @@ class PaddleFlowMiddleware:
                 raise
             limit = f"request body is larger than the limit of {self.max_body_bytes} bytes"
             await send_error(413, "InvalidHTTPRequest", limit)
+        except ClientDisconnect:
+            pass  # the client left (or was timed out) before its body arrived: nobody to answer
         except Exception:
             if started:
                 raise

@@ -1,17 +1,19 @@
 """The Argo Workflow subset the local executor runs, as one check shared by server and validate.
 
-Supported: ``spec.entrypoint``, ``spec.arguments.parameters``, and ``spec.templates`` whose
-entries have a ``name``, optional ``inputs.parameters``, and exactly one of ``container``,
-``script``, ``steps`` (groups run in sequence, the steps of a group in parallel) or ``dag``
-(tasks with ``dependencies``). Strings may use ``{{inputs.parameters.NAME}}``,
-``{{workflow.parameters.NAME}}`` and ``{{workflow.name}}``.
+Supported: ``spec.entrypoint``, ``spec.arguments.parameters``, ``spec.parallelism``, and
+``spec.templates`` whose entries have a ``name``, optional ``inputs.parameters``, and exactly one
+of ``container`` or ``script`` (``resources.requests`` are charged against the queue), ``steps``
+(groups run in sequence, the steps of a group in parallel) or ``dag`` (tasks with
+``dependencies``); no template calls itself, directly or through others, and a run creates at
+most ``MAX_NODES`` nodes (``pfctl.spec.argo_calls``). Strings may use
+``{{inputs.parameters.NAME}}``, ``{{workflow.parameters.NAME}}`` and ``{{workflow.name}}``.
 
 ``check_workflow`` reports everything else, each finding with the path of the field inside
 ``extensionTemplate`` and the text the local server's create error uses for it. The server
 refuses a workflow at create with its first finding (``pfctl.server.jobs.create``); ``pfctl
 validate`` reports every finding, as a warning or, with ``--target local``, as an error. Only
-the standard library and ``pfctl.spec.paths`` are imported: ``pfctl.manifests`` calls this on
-every workflow manifest.
+the standard library and ``pfctl.spec`` (``paths``, ``quantity``, ``argo_calls``) are imported:
+``pfctl.manifests`` calls this on every workflow manifest.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pfctl.spec.argo_calls import MAX_NODES, bound_findings
 from pfctl.spec.paths import Path, format_field_path
+from pfctl.spec.quantity import parse_quantity
 
 __all__ = [
     "EXPRESSION",
@@ -37,10 +41,20 @@ _MAPPINGS = (dict, Mapping)
 
 _TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
 _METADATA_KEYS = {"name", "generateName", "namespace", "labels", "annotations"}
-_SPEC_KEYS = {"entrypoint", "templates", "arguments"}
+_SPEC_KEYS = {"entrypoint", "templates", "arguments", "parallelism"}
 _TEMPLATE_KEYS = {"name", "inputs", "container", "script", "steps", "dag", "metadata"}
 _BODY_KINDS = ("container", "script", "steps", "dag")
-_CONTAINER_KEYS = {"image", "command", "args", "env", "workingDir", "name", "imagePullPolicy"}
+_CONTAINER_KEYS = {
+    "image",
+    "command",
+    "args",
+    "env",
+    "workingDir",
+    "name",
+    "imagePullPolicy",
+    "resources",
+}
+_RESOURCES_KEYS = {"requests", "limits"}
 _SCRIPT_KEYS = _CONTAINER_KEYS | {"source"}
 _ENV_KEYS = {"name", "value"}
 _STEP_KEYS = {"name", "template", "arguments"}
@@ -55,8 +69,9 @@ _SUPPORTED_EXPRESSION = re.compile(
 )
 
 SUBSET_HINT = (
-    "the local executor supports entrypoint, arguments.parameters and templates with "
-    "container, script, steps or dag, inputs.parameters and {{inputs.parameters.x}} / "
+    "the local executor supports entrypoint, arguments.parameters, parallelism and templates "
+    "with container, script (with resources), steps or dag (no recursion, at most "
+    f"{MAX_NODES:,} nodes), inputs.parameters and {{{{inputs.parameters.x}}}} / "
     "{{workflow.parameters.x}} substitution"
 )
 
@@ -183,10 +198,32 @@ class _Checker:
             item = self.mapping(entry, (*path, "env", index))
             if item is not None:
                 self.keys(item, _ENV_KEYS, (*path, "env", index))
+        self.resources(body.get("resources"), (*path, "resources"))
         if kind == "script" and not isinstance(body.get("source"), str):
             self.add((*path, "source"), f"{dotted(path)}.source is required")
         if kind == "container" and not body.get("command") and not body.get("args"):
             self.add(path, f"{dotted(path)} needs a command or args (images are not run locally)")
+
+    def resources(self, value: Any, path: Path) -> None:
+        """``resources``: ``requests`` (charged against the queue) and ``limits`` (not enforced),
+        each a mapping of resource names to quantities."""
+        holder = self.mapping(value, path)
+        if holder is None:
+            return
+        self.keys(holder, _RESOURCES_KEYS, path)
+        for key in sorted(_RESOURCES_KEYS & set(holder)):
+            amounts = self.mapping(holder[key], (*path, key))
+            for name, amount in (amounts or {}).items():
+                where = (*path, key, str(name))
+                if isinstance(amount, str) and "{{" in amount:
+                    continue  # a parameter: read when the node starts
+                try:
+                    negative = parse_quantity(str(amount)) < 0
+                except ValueError as error:
+                    self.add(where, f"{dotted(where)}: {error}")
+                    continue
+                if negative or isinstance(amount, bool):
+                    self.add(where, f"{dotted(where)} must be a quantity of at least 0")
 
     def calls(
         self, calls: list[Any], allowed: set[str], path: Path, names: set[str]
@@ -276,6 +313,11 @@ class _Checker:
             self.add(("spec",), "spec is required")
             return
         self.keys(spec, _SPEC_KEYS, ("spec",))
+        parallelism = spec.get("parallelism")
+        if parallelism is not None and (
+            not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1
+        ):
+            self.add(("spec", "parallelism"), "spec.parallelism must be a positive integer")
         workflow_parameters = set(self.parameters(spec.get("arguments"), ("spec", "arguments")))
         templates = self.listing(spec.get("templates"), ("spec", "templates"))
         names = {str(item.get("name")) for item in templates if isinstance(item, _MAPPINGS)}
@@ -287,7 +329,14 @@ class _Checker:
         seen: set[str] = set()
         for index, entry in enumerate(templates):
             self.template(entry, ("spec", "templates", index), names, seen)
+        known = isinstance(entrypoint, str) and entrypoint in names
+        self.bounds(templates, entrypoint if known else None)
         self.expressions(spec.get("templates"), ("spec", "templates"), workflow_parameters)
+
+    def bounds(self, templates: list[Any], entrypoint: str | None) -> None:
+        """No template calls itself, and a run creates at most ``MAX_NODES`` nodes."""
+        for path, message in bound_findings(templates, entrypoint):
+            self.add(path, message)
 
 
 def _has_cycle(dependencies: Mapping[str, list[str]]) -> bool:

@@ -9,11 +9,13 @@ body as the SDK sends it; values of the wrong JSON type are skipped here (the sc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from pfctl.spec import limits
+from pfctl.spec.limits import GO_INT_MAX, MAX_REPLICAS, Finding
 from pfctl.spec.paths import Path
 from pfctl.spec.quantity import parse_quantity
 
@@ -27,6 +29,7 @@ __all__ = [
     "JOB_ID_MAX_LENGTH",
     "JOB_NAME_MAX_BYTES",
     "JOB_TYPES",
+    "MAX_REPLICAS",
     "UPDATE_PRIORITIES",
     "RuleViolation",
     "check_create_body",
@@ -44,6 +47,8 @@ class RuleViolation:
 
     path: Path
     message: str
+    at_key: bool = False
+    """True when the key at ``path`` is at fault (an env name), not its value."""
 
 
 #: Keys of CommonJobInfo (PADDLEFLOW_API.md §4.0), at the top level and in every member.
@@ -184,6 +189,7 @@ class _BodyChecker:
         self.violations.append(RuleViolation(path, message))
 
     def run(self) -> None:
+        self.check_limits(limits.go_int_findings)
         self.check_common()
         if self.job_type == "workflow":
             if self.body.get("extensionTemplate") is None:
@@ -219,6 +225,24 @@ class _BodyChecker:
         else:
             self.check_members_normal_path(framework, members)
 
+    def members(self) -> list[tuple[Path, Mapping[str, Any]]]:
+        """The body itself (a single job) or each member that is a mapping, with its path."""
+        raw = self.body.get("members")
+        listed = raw if isinstance(raw, list) else []
+        found: list[tuple[Path, Mapping[str, Any]]] = [((), self.body)]
+        found.extend(
+            (("members", index), member)
+            for index, member in enumerate(listed)
+            if isinstance(member, _MAPPINGS)
+        )
+        return found
+
+    def check_limits(self, check: Callable[[Path, Mapping[str, Any]], Iterator[Finding]]) -> None:
+        """Add what ``check`` (of ``pfctl.spec.limits``) finds in the body and each member."""
+        for path, spec in self.members():
+            for where, message, at_key in check(path, spec):
+                self.violations.append(RuleViolation(where, message, at_key))
+
     def check_common(self) -> None:
         job_id = self.body.get("id")
         if isinstance(job_id, str) and job_id:
@@ -232,6 +256,7 @@ class _BodyChecker:
                 f"length of jobName[{name}] must be no more than {JOB_NAME_MAX_BYTES} characters",
             )
         self.check_priority(("schedulingPolicy", "priority"), self.priority)
+        self.check_limits(limits.process_field_findings)
 
     def check_priority(self, path: Path, priority: str) -> None:
         if priority not in CREATE_PRIORITIES:
@@ -268,6 +293,8 @@ class _BodyChecker:
             replicas = member.get("replicas", 0)  # Go's zero value when the key is absent
             if _is_int(replicas) and replicas < 1:
                 self.add((*path, "replicas"), "the repilcas of member is less than 1")
+            elif _is_int(replicas) and MAX_REPLICAS < replicas <= GO_INT_MAX:
+                self.add((*path, "replicas"), f"replicas must be at most {MAX_REPLICAS}")
             port = member.get("port", 0)
             if _is_int(port) and port != 0 and not 0 < port < _PORT_LIMIT:
                 self.add(

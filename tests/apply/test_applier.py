@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,12 +28,6 @@ def client(pf_server: Any) -> Iterator[PaddleFlowClient]:
     settings = ClientSettings.for_server(pf_server.url, pf_server.user, pf_server.password)
     with PaddleFlowClient(settings) as opened:
         yield opened
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A prefix that keeps this test's job ids apart from every other test's."""
-    return f"t{uuid.uuid4().hex[:10]}"
 
 
 #: A command that keeps a job live until it is stopped (every test stops such jobs).

@@ -1,22 +1,19 @@
-"""Helpers for the end-to-end tests of `pfctl diff` and `pfctl apply`.
+"""Fixtures of the end-to-end tests of `pfctl diff` and `pfctl apply`.
 
 - ``pfctl`` (function): ``pfctl(*args, server=..., stdin=None) -> CompletedProcess`` runs the real
-  CLI in a subprocess against a server handle.
+  CLI in a subprocess against a server handle (``tests.helpers.cli.run_pfctl``).
 - ``manifests`` (function): ``manifests(name, *documents) -> Path`` writes a multi-document YAML
   file of manifests into the test's tmp dir.
-- ``prefix`` (function): a unique job-id prefix, so tests sharing the session server never meet.
 - ``root_client`` (function): ``root_client(handle) -> PaddleFlowClient``, logged in as root,
   for setting the scene.
 
-Plain helpers (``single``, ``server_requests``) are in ``apply_helpers``.
+``prefix``, ``client``, ``settings`` and ``scripted_server`` are shared fixtures
+(``tests.helpers.fixtures``); plain helpers (``server_requests``, ``wait_for_status``) are in
+``apply_helpers``.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,30 +24,15 @@ import yaml
 from pfctl.client.api import PaddleFlowClient
 from pfctl.client.config import ClientSettings
 from pfctl.client.tokens import TokenCache
-from tests.client.conftest import client, scripted_server, settings
-
-__all__ = ["client", "scripted_server", "settings"]  # the client tests' fixtures, used here too
+from tests.helpers.cli import run_pfctl
 
 from .apply_helpers import RunPfctl, WriteManifests
 
 
 @pytest.fixture
 def pfctl() -> RunPfctl:
-    def run(
-        *args: str, server: Any, stdin: str | None = None, timeout: float = 240
-    ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-        return subprocess.run(
-            [sys.executable, "-m", "pfctl", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout,
-            check=False,
-        )
-
-    return run
+    """``pfctl(*args, server=..., stdin=None, timeout=240)``: the CLI in a subprocess."""
+    return run_pfctl
 
 
 @pytest.fixture
@@ -62,11 +44,6 @@ def manifests(tmp_path: Path) -> WriteManifests:
         return path
 
     return write
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture

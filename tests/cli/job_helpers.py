@@ -1,45 +1,15 @@
-"""Plain helpers of the `pfctl job` end-to-end tests: run the CLI in-process, write job files."""
+"""Plain helpers of the `pfctl job` end-to-end tests: write job files, create jobs through the CLI
+(the in-process runner is ``tests.helpers.cli.in_process_pfctl``)."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from pfctl.cli.main import main
-from tests.client.helpers import unique_id
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def in_process_pfctl(
-    pf_server: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    """``run(*args, stdin="")``: ``pfctl ARGS`` in-process against ``pf_server``; a Result."""
-    monkeypatch.setenv("PFCTL_SERVER", pf_server.url)
-
-    def run(*args: str, stdin: str = "") -> Result:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        captured = capsys.readouterr()
-        code = exit_info.value.code
-        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-    return run
+from tests.helpers.jobs import fresh_single
 
 
 def write_job(tmp_path: Path, document: dict[str, Any], name: str = "job.json") -> str:
@@ -59,13 +29,7 @@ def create(pfctl: Any, tmp_path: Path, document: dict[str, Any], job_type: str =
 
 
 def job_document(**overrides: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": unique_id("cli"),
-        "name": "cli-job",
-        "schedulingPolicy": {"queue": "default-queue"},
-        "flavour": {"name": "flavour1"},
-        "image": "python:3.11",
-        "command": "sleep 600",
-    }
-    document.update(overrides)
-    return document
+    """A single job's file content: a fresh ``cli-`` id, busy for a long time if it runs."""
+    return fresh_single(
+        **{"command": "sleep 600", "name": "cli-job", "id_prefix": "cli", **overrides}
+    )

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from pfctl.apply.model import APPLY_SET_LABEL, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL
+from tests.helpers.cli import start_pfctl
+from tests.helpers.jobs import single_manifest
 
-from .apply_helpers import (
-    LONG_RUNNING,
-    RunPfctl,
-    WriteManifests,
-    server_requests,
-    single,
-    wait_for_status,
-)
+from .apply_helpers import LONG_RUNNING, RunPfctl, WriteManifests, server_requests, wait_for_status
 
 
 def test_create_then_second_apply_is_a_noop_with_two_requests(
     pfctl: RunPfctl, manifests: WriteManifests, start_pf_server: Any, prefix: str
 ) -> None:
     server = start_pf_server()
-    path = manifests("jobs.yaml", *(single(f"{prefix}-{n}") for n in range(30)))
+    path = manifests("jobs.yaml", *(single_manifest(f"{prefix}-{n}") for n in range(30)))
     first = pfctl("apply", "-f", str(path), server=server)
     assert first.returncode == 0, first.stderr
     assert "30 created" in first.stdout
@@ -40,7 +36,7 @@ def test_create_then_second_apply_is_a_noop_with_two_requests(
 def test_diff_exit_codes(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    path = manifests("jobs.yaml", single(f"{prefix}-a"))
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
     changes = pfctl("diff", "-f", str(path), server=pf_server)
     assert changes.returncode == 1, changes.stderr
     assert f"+ {prefix}-a (single)" in changes.stdout
@@ -63,7 +59,7 @@ def test_invalid_manifest_sends_nothing(
     pfctl: RunPfctl, manifests: WriteManifests, start_pf_server: Any, prefix: str
 ) -> None:
     server = start_pf_server()
-    good = manifests("good.yaml", single(f"{prefix}-a"))
+    good = manifests("good.yaml", single_manifest(f"{prefix}-a"))
     bad = manifests("bad.yaml", {"type": "single", "id": f"{prefix}-b", "imagee": "x"})
     before = server_requests(server)
     result = pfctl("apply", "-f", str(good), "-f", str(bad), server=server)
@@ -77,7 +73,7 @@ def test_json_diff_is_the_documented_plan(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
     env = {"DB_PASSWORD": "hunter2", "MODE": "fast"}
-    path = manifests("jobs.yaml", single(f"{prefix}-a", env=env))
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a", env=env))
     result = pfctl("diff", "-f", str(path), "-o", "json", server=pf_server)
     assert result.returncode == 1
     document = json.loads(result.stdout)
@@ -101,12 +97,16 @@ def test_labels_added_changed_removed_and_foreign_label_kept(
     root_client: Any,
 ) -> None:
     job_id = f"{prefix}-a"
-    path = manifests("jobs.yaml", single(job_id, labels={"keep": "1", "change": "a", "drop": "x"}))
+    path = manifests(
+        "jobs.yaml", single_manifest(job_id, labels={"keep": "1", "change": "a", "drop": "x"})
+    )
     assert pfctl("apply", "-f", str(path), server=pf_server).returncode == 0
     client = root_client(pf_server)
     client.update_job(job_id, labels={"someone": "else"})
 
-    path = manifests("jobs.yaml", single(job_id, labels={"keep": "1", "change": "b", "add": "y"}))
+    path = manifests(
+        "jobs.yaml", single_manifest(job_id, labels={"keep": "1", "change": "b", "add": "y"})
+    )
     diff = pfctl("diff", "-f", str(path), server=pf_server)
     assert diff.returncode == 1
     assert 'labels.change: "a" -> "b"' in diff.stdout
@@ -138,7 +138,7 @@ def test_priority_change_while_pending_is_applied(
 ) -> None:
     server = start_pf_server()  # its queue is filled below: keep the shared server free
     client = root_client(server)
-    blocker = single(
+    blocker = single_manifest(
         f"{prefix}-blocker", command=LONG_RUNNING, flavour={"cpu": "20", "mem": "20Gi"}
     )
     assert (
@@ -147,10 +147,10 @@ def test_priority_change_while_pending_is_applied(
     wait_for_status(client, blocker["id"], ("running",))
 
     job_id = f"{prefix}-a"
-    low = manifests("jobs.yaml", single(job_id, schedulingPolicy={"priority": "LOW"}))
+    low = manifests("jobs.yaml", single_manifest(job_id, schedulingPolicy={"priority": "LOW"}))
     assert pfctl("apply", "-f", str(low), server=server).returncode == 0
     wait_for_status(client, job_id, ("pending",))
-    high = manifests("jobs.yaml", single(job_id, schedulingPolicy={"priority": "HIGH"}))
+    high = manifests("jobs.yaml", single_manifest(job_id, schedulingPolicy={"priority": "HIGH"}))
     diff = pfctl("diff", "-f", str(high), server=server)
     assert 'schedulingPolicy.priority: "LOW" -> "HIGH"' in diff.stdout
     result = pfctl("apply", "-f", str(high), server=server)
@@ -170,9 +170,9 @@ def test_image_change_refused_then_forced(
     root_client: Any,
 ) -> None:
     job_id = f"{prefix}-a"
-    path = manifests("jobs.yaml", single(job_id, image="python:3.10"))
+    path = manifests("jobs.yaml", single_manifest(job_id, image="python:3.10"))
     assert pfctl("apply", "-f", str(path), server=pf_server).returncode == 0
-    path = manifests("jobs.yaml", single(job_id, image="python:3.12"))
+    path = manifests("jobs.yaml", single_manifest(job_id, image="python:3.12"))
     diff = pfctl("diff", "-f", str(path), server=pf_server)
     assert f"-/+ {job_id}" in diff.stdout
     assert 'image: "python:3.10" -> "python:3.12"  # forces replacement' in diff.stdout
@@ -201,12 +201,12 @@ def test_stopped_true_stops_the_job(
 ) -> None:
     job_id = f"{prefix}-a"
     never = f"{prefix}-never"
-    path = manifests("jobs.yaml", single(job_id, command=LONG_RUNNING))
+    path = manifests("jobs.yaml", single_manifest(job_id, command=LONG_RUNNING))
     assert pfctl("apply", "-f", str(path), server=pf_server).returncode == 0
     path = manifests(
         "jobs.yaml",
-        single(job_id, command=LONG_RUNNING, stopped=True),
-        single(never, stopped=True),
+        single_manifest(job_id, command=LONG_RUNNING, stopped=True),
+        single_manifest(never, stopped=True),
     )
     result = pfctl("apply", "-f", str(path), server=pf_server)
     assert result.returncode == 0, result.stderr
@@ -226,12 +226,14 @@ def test_prune_stops_only_jobs_of_its_apply_set(
 ) -> None:
     ours, theirs = f"{prefix}-ours", f"{prefix}-theirs"
     both = manifests(
-        "ours.yaml", single(f"{prefix}-keep"), single(f"{prefix}-gone", command=LONG_RUNNING)
+        "ours.yaml",
+        single_manifest(f"{prefix}-keep"),
+        single_manifest(f"{prefix}-gone", command=LONG_RUNNING),
     )
-    other = manifests("theirs.yaml", single(f"{prefix}-other"))
+    other = manifests("theirs.yaml", single_manifest(f"{prefix}-other"))
     assert pfctl("apply", "-f", str(both), "--apply-set", ours, server=pf_server).returncode == 0
     assert pfctl("apply", "-f", str(other), "--apply-set", theirs, server=pf_server).returncode == 0
-    kept = manifests("ours.yaml", single(f"{prefix}-keep"))
+    kept = manifests("ours.yaml", single_manifest(f"{prefix}-keep"))
     diff = pfctl("diff", "-f", str(kept), "--prune", "--apply-set", ours, server=pf_server)
     assert diff.returncode == 1
     assert f"- {prefix}-gone" in diff.stdout
@@ -261,7 +263,7 @@ def test_job_created_outside_pfctl_is_refused_then_adopted(
         "single",
         {"id": job_id, "image": "python:3.11", "command": "true", "labels": {"o": "1"}},
     )
-    path = manifests("jobs.yaml", single(job_id, labels={"team": "x"}))
+    path = manifests("jobs.yaml", single_manifest(job_id, labels={"team": "x"}))
     diff = pfctl("diff", "-f", str(path), server=pf_server)
     assert diff.returncode == 1
     assert "not managed by pfctl" in diff.stdout
@@ -287,7 +289,7 @@ def test_dry_run_changes_nothing(
     prefix: str,
     root_client: Any,
 ) -> None:
-    path = manifests("jobs.yaml", single(f"{prefix}-a"))
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
     result = pfctl("apply", "-f", str(path), "--dry-run", server=pf_server)
     assert result.returncode == 0, result.stderr
     assert f"+ {prefix}-a" in result.stdout
@@ -298,7 +300,7 @@ def test_dry_run_changes_nothing(
 def test_json_apply_report(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    path = manifests("jobs.yaml", single(f"{prefix}-a"), single(f"{prefix}-b"))
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"), single_manifest(f"{prefix}-b"))
     result = pfctl("apply", "-f", str(path), "-o", "json", server=pf_server)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -313,7 +315,7 @@ def test_json_apply_report(
 def test_usage_errors(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    path = manifests("jobs.yaml", single(f"{prefix}-a"))
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
     no_set = pfctl("apply", "-f", str(path), "--prune", server=pf_server)
     assert no_set.returncode == 2
     assert "--apply-set" in no_set.stderr
@@ -342,21 +344,12 @@ def test_progress_bar_on_a_terminal_then_one_line_per_job(
 ) -> None:
     import os
     import pty
-    import subprocess
-    import sys
     import threading
 
     count = 25
-    path = manifests("jobs.yaml", *(single(f"{prefix}-{n}") for n in range(count)))
+    path = manifests("jobs.yaml", *(single_manifest(f"{prefix}-{n}") for n in range(count)))
     primary, terminal = pty.openpty()
-    env = {**os.environ, "PFCTL_SERVER": pf_server.url, "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pfctl", "apply", "-f", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        text=True,
-        env=env,
-    )
+    process = start_pfctl("apply", "-f", str(path), server=pf_server, stderr=terminal)
     os.close(terminal)
     shown = bytearray()
 
@@ -386,8 +379,99 @@ def test_progress_bar_on_a_terminal_then_one_line_per_job(
 def test_manifests_from_stdin(pfctl: RunPfctl, pf_server: Any, prefix: str) -> None:
     import yaml
 
-    text = yaml.safe_dump_all([single(f"{prefix}-a"), single(f"{prefix}-b")])
+    text = yaml.safe_dump_all([single_manifest(f"{prefix}-a"), single_manifest(f"{prefix}-b")])
     result = pfctl("apply", "-f", "-", server=pf_server, stdin=text)
     assert result.returncode == 0, result.stderr
     assert "2 created" in result.stdout
     assert pfctl("diff", "-f", "-", server=pf_server, stdin=text).returncode == 0
+
+
+def test_diff_and_apply_skip_a_fifo_and_dev_zero_and_refuse_them_named(
+    pfctl: RunPfctl, manifests: WriteManifests, api_server: Any, prefix: str
+) -> None:
+    path = manifests("jobs/job.yaml", single_manifest(f"{prefix}-real"))
+    directory = path.parent
+    os.mkfifo(directory / "fifo.yaml")
+    (directory / "zero.yaml").symlink_to("/dev/zero")
+    warnings = (
+        f"{directory / 'fifo.yaml'}:1:1: warning: not a regular file (a FIFO); skipped",
+        f"{directory / 'zero.yaml'}:1:1: warning: not a regular file (a character device); skipped",
+    )
+    diff = pfctl("diff", "-f", str(directory), server=api_server, timeout=60)
+    assert diff.returncode == 1, diff.stderr
+    assert f"+ {prefix}-real (single)" in diff.stdout
+    assert all(warning in diff.stderr for warning in warnings), diff.stderr
+    applied = pfctl("apply", "-f", str(directory), server=api_server, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    assert "1 created" in applied.stdout
+    assert all(warning in applied.stderr for warning in warnings), applied.stderr
+    for command in ("diff", "apply"):
+        for name, kind in (("fifo.yaml", "a FIFO"), ("zero.yaml", "a character device")):
+            named = pfctl(command, "-f", str(directory / name), server=api_server, timeout=60)
+            assert named.returncode == 2, named.stderr
+            assert f"{directory / name}: not a regular file ({kind})" in named.stderr
+            assert "Traceback" not in named.stderr
+
+
+def test_prune_on_input_not_fully_read_is_refused_and_stops_nothing(
+    pfctl: RunPfctl, manifests: WriteManifests, api_server: Any, prefix: str, root_client: Any
+) -> None:
+    apply_set = f"{prefix}-set"
+    top = manifests("jobs/top.yaml", single_manifest(f"{prefix}-top"))
+    manifests("jobs/team/team.yaml", single_manifest(f"{prefix}-team"))
+    directory = str(top.parent)
+    first = pfctl("apply", "-R", "-f", directory, "--apply-set", apply_set, server=api_server)
+    assert first.returncode == 0, first.stderr
+    fifo = top.parent / "team" / "more.yaml"
+    os.mkfifo(fifo)
+    for command in ("diff", "apply"):
+        refused = pfctl(
+            command, "-R", "-f", directory, "--prune", "--apply-set", apply_set, server=api_server
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert (
+            f"error: --prune refused: {fifo} was not read: not a regular file (a FIFO); skipped; "
+            "prune would stop the jobs whose manifests it may hold"
+        ) in refused.stderr
+    client = root_client(api_server)
+    for job in ("top", "team"):
+        assert client.get_job(f"{prefix}-{job}")["status"] == "init"
+    # Without --prune the readable manifests are applied, with the warning.
+    plain = pfctl("apply", "-R", "-f", directory, "--apply-set", apply_set, server=api_server)
+    assert plain.returncode == 0, plain.stderr
+    assert "2 unchanged" in plain.stdout
+
+
+def test_prune_on_empty_input_needs_allow_empty(
+    pfctl: RunPfctl, manifests: WriteManifests, api_server: Any, prefix: str, root_client: Any
+) -> None:
+    apply_set = f"{prefix}-set"
+    jobs = manifests("jobs.yaml", single_manifest(f"{prefix}-a"), single_manifest(f"{prefix}-b"))
+    assert (
+        pfctl("apply", "-f", str(jobs), "--apply-set", apply_set, server=api_server).returncode == 0
+    )
+    empty = jobs.parent / "empty.yaml"
+    empty.write_text("")
+    for command in ("diff", "apply"):
+        refused = pfctl(
+            command, "-f", str(empty), "--prune", "--apply-set", apply_set, server=api_server
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert (
+            "error: --prune refused: the input holds no manifest, so prune would stop every job "
+            f"of apply-set {apply_set}; pass --allow-empty to do that"
+        ) in refused.stderr
+    client = root_client(api_server)
+    assert {client.get_job(f"{prefix}-{job}")["status"] for job in "ab"} == {"init"}
+    allowed = pfctl(
+        "apply",
+        "-f",
+        str(empty),
+        "--prune",
+        "--allow-empty",
+        "--apply-set",
+        apply_set,
+        server=api_server,
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "2 stopped" in allowed.stdout

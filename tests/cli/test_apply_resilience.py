@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from typing import Any
@@ -12,21 +10,16 @@ from typing import Any
 import pytest
 
 from pfctl.apply.model import APPLY_SET_LABEL
+from tests.helpers.cli import start_pfctl
+from tests.helpers.jobs import single_manifest
 
-from .apply_helpers import RunPfctl, WriteManifests, server_requests, single
+from .apply_helpers import RunPfctl, WriteManifests, server_requests
 
 pytestmark = pytest.mark.slow
 
 
 def _apply_process(path: str, server: Any, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "pfctl", "apply", "-f", path, *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    return start_pfctl("apply", "-f", path, *extra, server=server)
 
 
 def _ids_of_set(root_client: Any, server: Any, apply_set: str) -> Counter[str]:
@@ -37,7 +30,7 @@ def _ids_of_set(root_client: Any, server: Any, apply_set: str) -> Counter[str]:
 def test_four_concurrent_applies_of_the_same_manifests(
     manifests: WriteManifests, pf_server: Any, prefix: str, root_client: Any
 ) -> None:
-    path = manifests("jobs.yaml", *(single(f"{prefix}-{n}") for n in range(50)))
+    path = manifests("jobs.yaml", *(single_manifest(f"{prefix}-{n}") for n in range(50)))
     processes = [_apply_process(str(path), pf_server, "--apply-set", prefix) for _ in range(4)]
     outputs = [process.communicate(timeout=240) for process in processes]
     for process, (stdout, stderr) in zip(processes, outputs, strict=True):
@@ -60,7 +53,7 @@ def test_server_killed_mid_apply_then_restarted_converges(
     server = start_pf_server()
     data_dir, port = server.data_dir, server.port
     total = 300
-    path = manifests("jobs.yaml", *(single(f"{prefix}-{n:03d}") for n in range(total)))
+    path = manifests("jobs.yaml", *(single_manifest(f"{prefix}-{n:03d}") for n in range(total)))
     baseline = server_requests(server)
     process = _apply_process(str(path), server, "--apply-set", prefix, "--parallelism", "4")
     deadline = time.monotonic() + 120

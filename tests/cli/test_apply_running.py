@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from .apply_helpers import LONG_RUNNING, RunPfctl, WriteManifests, single, wait_for_status
+from tests.helpers.jobs import single_manifest
+
+from .apply_helpers import LONG_RUNNING, RunPfctl, WriteManifests, wait_for_status
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +26,15 @@ def test_priority_of_a_running_job_is_a_warning(
     job_id = f"{prefix}-a"
     client = root_client(pf_server)
     low = manifests(
-        "jobs.yaml", single(job_id, command=LONG_RUNNING, schedulingPolicy={"priority": "LOW"})
+        "jobs.yaml",
+        single_manifest(job_id, command=LONG_RUNNING, schedulingPolicy={"priority": "LOW"}),
     )
     assert pfctl("apply", "-f", str(low), server=pf_server).returncode == 0
     wait_for_status(client, job_id, ("running",))
 
     high = manifests(
-        "jobs.yaml", single(job_id, command=LONG_RUNNING, schedulingPolicy={"priority": "HIGH"})
+        "jobs.yaml",
+        single_manifest(job_id, command=LONG_RUNNING, schedulingPolicy={"priority": "HIGH"}),
     )
     result = pfctl("apply", "-f", str(high), server=pf_server)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -51,12 +55,12 @@ def test_priority_of_a_running_job_is_a_warning(
 def test_wait_reports_success_and_failure(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    ok = manifests("ok.yaml", single(f"{prefix}-ok", command="true"))
+    ok = manifests("ok.yaml", single_manifest(f"{prefix}-ok", command="true"))
     result = pfctl("apply", "-f", str(ok), "--wait", "--timeout", "120", server=pf_server)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{prefix}-ok: succeeded" in result.stderr
 
-    bad = manifests("bad.yaml", single(f"{prefix}-bad", command="exit 3"))
+    bad = manifests("bad.yaml", single_manifest(f"{prefix}-bad", command="exit 3"))
     failed = pfctl("apply", "-f", str(bad), "--wait", "--timeout", "120", server=pf_server)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert f"job {prefix}-bad ended failed" in failed.stderr

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +14,9 @@ import typer
 
 from pfctl.cli.completion import job_ids_from_server
 from pfctl.client import ClientSettings, PaddleFlowClient, TokenCache, wait_for_jobs
+from tests.helpers.cli import run_pfctl
+from tests.helpers.jobs import single_body
+from tests.helpers.server import free_port
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,7 @@ def _body(job_id: str, command: str) -> dict[str, Any]:
     return {
         "id": job_id,
         "name": f"completion {command.split(maxsplit=1)[0]}",
-        "schedulingPolicy": {"queue": "default-queue"},
-        "flavour": {"name": "flavour1"},
-        "image": "python:3.11",
-        "command": command,
+        **single_body(command),
     }
 
 
@@ -53,30 +50,15 @@ def jobs(pf_server: Any) -> Iterator[Jobs]:
         client.stop_job(made.busy)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _complete_bash(words: str, server: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     """What bash's completion script asks pfctl when Tab is pressed after ``words``."""
     env = {
-        **os.environ,
-        "PFCTL_SERVER": server,
         "_PFCTL_COMPLETE": "complete_bash",
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(words.split(" ")) - 1),
         **extra_env,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "pfctl"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_pfctl(server=server, env=env, timeout=60)
 
 
 def _context(**params: Any) -> typer.Context:
@@ -103,14 +85,10 @@ def test_show_completes_every_matching_id_with_its_status(pf_server: Any, jobs: 
 
 def test_zsh_completion_carries_status_and_name_as_help(pf_server: Any, jobs: Jobs) -> None:
     env = {
-        **os.environ,
-        "PFCTL_SERVER": pf_server.url,
         "_PFCTL_COMPLETE": "complete_zsh",
         "_TYPER_COMPLETE_ARGS": f"pfctl job logs {jobs.done[:-2]}",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "pfctl"], env=env, capture_output=True, text=True, check=False
-    )
+    result = run_pfctl(server=pf_server, env=env)
     assert result.returncode == 0, result.stderr
     assert f'"{jobs.done}":"succeeded  completion true"' in result.stdout
     assert jobs.busy not in result.stdout
@@ -129,7 +107,7 @@ def test_wait_completes_each_further_id(pf_server: Any, jobs: Jobs) -> None:
 
 
 def test_connection_flags_typed_before_the_id_are_used(pf_server: Any, jobs: Jobs) -> None:
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     words = f"pfctl job show --server {pf_server.url} {jobs.prefix}"
     result = _complete_bash(words, dead)
     assert sorted(result.stdout.split()) == [jobs.busy, jobs.done]
@@ -138,7 +116,7 @@ def test_connection_flags_typed_before_the_id_are_used(pf_server: Any, jobs: Job
 @pytest.mark.parametrize("reason", ["no server", "wrong password"])
 def test_any_failure_completes_nothing_silently(pf_server: Any, jobs: Jobs, reason: str) -> None:
     if reason == "no server":
-        result = _complete_bash(f"pfctl job show {jobs.prefix}", f"127.0.0.1:{_free_port()}")
+        result = _complete_bash(f"pfctl job show {jobs.prefix}", f"127.0.0.1:{free_port()}")
     else:
         result = _complete_bash(
             f"pfctl job show {jobs.prefix}", pf_server.url, PFCTL_PASSWORD="not-the-password"

@@ -28,6 +28,7 @@ def test_defaults_table() -> None:
     assert rows["user"] == ["root", "default"]
     assert rows["password"] == ["********", "default"]
     assert rows["token cache"][1] == "default" and "pfctl" in rows["token cache"][0]
+    assert rows["request timeout"] == ["60s", "default"]
     assert "paddleflow" not in out
 
 

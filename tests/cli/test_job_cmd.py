@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.client.helpers import PADDLE_PS_EXAMPLE, SINGLE_EXAMPLE, free_port, unique_id
+from tests.helpers.cli import in_process_pfctl, run_pfctl
+from tests.helpers.jobs import PADDLE_PS_EXAMPLE, SINGLE_EXAMPLE, unique_id
+from tests.helpers.server import free_port
 
-from .job_helpers import create, in_process_pfctl, job_document, write_job
+from .job_helpers import create, job_document, write_job
 
 
 @pytest.fixture
@@ -219,13 +221,7 @@ def test_stopped_server(pfctl: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_subprocess_exit_code_and_light_help(pf_server: Any) -> None:
     """The installed entry point: a real process, its exit code and its stderr."""
     env_server = f"http://127.0.0.1:{free_port()}"
-    completed = subprocess.run(
-        [sys.executable, "-m", "pfctl", "job", "show", "job-1", "--server", env_server],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = run_pfctl("job", "show", "job-1", "--server", env_server, timeout=60)
     assert completed.returncode == 1
     assert completed.stderr.startswith("error: cannot reach the PaddleFlow server at ")
     assert "Traceback" not in completed.stderr

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.client.helpers import unique_id
+from tests.helpers.cli import in_process_pfctl
+from tests.helpers.jobs import unique_id
 
-from .job_helpers import create, in_process_pfctl, job_document
+from .job_helpers import create, job_document
 
 
 @pytest.fixture

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 
-import requests
-
-
-def pfctl(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pfctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from tests.helpers.api import login
+from tests.helpers.cli import run_pfctl
+from tests.helpers.server import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def pfctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_pfctl(*args, timeout=60)
 
 
 def test_start_status_stop(tmp_path):
@@ -33,12 +22,7 @@ def test_start_status_stop(tmp_path):
         assert started.returncode == 0, started.stderr
         assert f"http://127.0.0.1:{port}" in started.stdout
         assert str(data_dir) in started.stdout
-        login = requests.post(
-            f"http://127.0.0.1:{port}/api/paddleflow/v1/login",
-            json={"username": "root", "password": "paddleflow"},
-            timeout=10,
-        )
-        assert login.status_code == 200
+        login(f"http://127.0.0.1:{port}")  # root can log in
 
         status = pfctl("server", "status", "--data-dir", str(data_dir))
         assert status.returncode == 0 and "running" in status.stdout

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from tests.helpers.cli import run_pfctl
+
 HEAVY = (
     "requests",
     "jsonschema",
@@ -50,7 +52,6 @@ def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
 def test_version() -> None:
     from pfctl import __version__
 
-    completed = subprocess.run(
-        [sys.executable, "-m", "pfctl", "--version"], capture_output=True, text=True, check=True
-    )
+    completed = run_pfctl("--version")
+    assert completed.returncode == 0, completed.stderr
     assert completed.stdout == f"pfctl {__version__}\n"

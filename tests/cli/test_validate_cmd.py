@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,17 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from pfctl.cli.main import app
+from tests.helpers.cli import run_pfctl
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 GOOD = "type: single\nid: good\nimage: busybox\n"
 BAD = "type: single\nid: bad\nimage: busybox\nport: 70000\nenv: {EPOCHS: 3}\n"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pfctl", *args], capture_output=True, text=True, check=False
-    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -57,7 +51,7 @@ def test_examples_cover_every_job_kind_and_are_commented() -> None:
 
 def test_text_output_and_exit_1(tmp_path: Path) -> None:
     good, bad = write(tmp_path, "good.yaml", GOOD), write(tmp_path, "bad.yaml", BAD)
-    completed = run("validate", good, bad)
+    completed = run_pfctl("validate", good, bad)
     assert completed.returncode == 1
     assert completed.stdout.splitlines() == [
         f"{good}:1:1: ok (single job `good`)",
@@ -76,14 +70,14 @@ def test_quiet_lists_only_problems(tmp_path: Path) -> None:
 
 def test_notes_go_to_stderr(tmp_path: Path) -> None:
     source = write(tmp_path, "n.yaml", GOOD + "---\n")
-    completed = run("validate", source)
+    completed = run_pfctl("validate", source)
     assert completed.returncode == 0
     assert completed.stderr == f"note: {source}:4:1: $: document 2 is empty; skipped\n"
 
 
 def test_json_output(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.yaml", BAD)
-    completed = run("validate", "-o", "json", bad)
+    completed = run_pfctl("validate", "-o", "json", bad)
     assert completed.returncode == 1
     report = json.loads(completed.stdout)
     assert report["summary"] == {"manifests": 1, "valid": 0, "invalid": 1}
@@ -110,7 +104,7 @@ def test_json_output(tmp_path: Path) -> None:
 
 def test_junit_output(tmp_path: Path) -> None:
     good, bad = write(tmp_path, "good.yaml", GOOD), write(tmp_path, "bad.yaml", BAD)
-    completed = run("validate", "-o", "junit", good, bad)
+    completed = run_pfctl("validate", "-o", "junit", good, bad)
     assert completed.returncode == 1
     suite = ET.fromstring(completed.stdout).find("testsuite")
     assert suite is not None
@@ -124,7 +118,7 @@ def test_junit_output(tmp_path: Path) -> None:
 
 def test_github_output(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.yaml", BAD)
-    completed = run("validate", "--output", "github", bad)
+    completed = run_pfctl("validate", "--output", "github", bad)
     assert completed.returncode == 1
     assert completed.stdout.splitlines()[0] == (
         f"::error file={bad},line=4,col=7::$.port: port must be in range [0, 65535], but got 70000"
@@ -132,13 +126,7 @@ def test_github_output(tmp_path: Path) -> None:
 
 
 def test_stdin() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pfctl", "validate", "-"],
-        input=BAD,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_pfctl("validate", "-", stdin=BAD)
     assert completed.returncode == 1
     assert completed.stdout.splitlines()[0].startswith("<stdin>:4:7: $.port: ")
 
@@ -156,14 +144,14 @@ def test_stdin() -> None:
     ],
 )
 def test_usage_and_unreadable_input_exit_2(args: list[str], message: str) -> None:
-    completed = run(*args)
+    completed = run_pfctl(*args)
     assert completed.returncode == 2
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr
 
 
 def test_help_describes_the_command() -> None:
-    completed = run("validate", "--help")
+    completed = run_pfctl("validate", "--help")
     assert completed.returncode == 0
     for option in ("--recursive", "-R", "--output", "junit", "github", "--target", "local"):
         assert option in completed.stdout
@@ -173,7 +161,7 @@ def test_junit_attributes_problems_to_their_document(tmp_path: Path) -> None:
     source = write(
         tmp_path, "multi.yaml", GOOD + "---\n" + BAD.replace("id: bad", "id: bad2") + "---\nx: [\n"
     )
-    completed = run("validate", "-o", "junit", source)
+    completed = run_pfctl("validate", "-o", "junit", source)
     assert completed.returncode == 1
     suite = ET.fromstring(completed.stdout).find("testsuite")
     assert suite is not None
@@ -216,7 +204,7 @@ def test_a_workflow_the_local_server_refuses_is_valid_with_warnings(
     tmp_path: Path, args: list[str]
 ) -> None:
     source = write(tmp_path, "wf.yaml", SUSPENDING)
-    completed = run("validate", *args, source)
+    completed = run_pfctl("validate", *args, source)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert completed.stdout.splitlines() == [
         f"{source}:1:1: ok (workflow job `wf-pause`)",
@@ -232,7 +220,7 @@ def test_a_workflow_the_local_server_refuses_is_valid_with_warnings(
 
 def test_github_output_marks_warnings_as_warnings(tmp_path: Path) -> None:
     source = write(tmp_path, "wf.yaml", SUSPENDING)
-    completed = run("validate", "-o", "github", source)
+    completed = run_pfctl("validate", "-o", "github", source)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     commands = [line.split(" ", 1)[0] for line in completed.stdout.splitlines()[:-1]]
     assert commands == ["::warning", "::warning"]
@@ -241,7 +229,7 @@ def test_github_output_marks_warnings_as_warnings(tmp_path: Path) -> None:
 
 def test_for_the_local_target_they_are_errors_in_the_servers_words(tmp_path: Path) -> None:
     source = write(tmp_path, "wf.yaml", SUSPENDING)
-    completed = run("validate", "--target", "local", source)
+    completed = run_pfctl("validate", "--target", "local", source)
     assert completed.returncode == 1
     assert completed.stdout.splitlines() == [
         f"{source}:8:9: $.extensionTemplate.spec.templates[0]: "
@@ -255,7 +243,7 @@ def test_for_the_local_target_they_are_errors_in_the_servers_words(tmp_path: Pat
 
 def test_json_output_marks_warnings(tmp_path: Path) -> None:
     source = write(tmp_path, "wf.yaml", SUSPENDING)
-    completed = run("validate", "-o", "json", source)
+    completed = run_pfctl("validate", "-o", "json", source)
     assert completed.returncode == 0
     report = json.loads(completed.stdout)
     assert report["summary"] == {"manifests": 1, "valid": 1, "invalid": 0}
@@ -263,5 +251,58 @@ def test_json_output_marks_warnings(tmp_path: Path) -> None:
         ("$.extensionTemplate.spec.templates[0]", "warning"),
         ("$.extensionTemplate.spec.templates[0].suspend", "warning"),
     ]
-    local = json.loads(run("validate", "-o", "json", "--target", "local", source).stdout)
+    local = json.loads(run_pfctl("validate", "-o", "json", "--target", "local", source).stdout)
     assert [p["severity"] for p in local["problems"]] == ["error", "error"]
+
+
+# --- only regular files are read; every message prints on one line ---------------------------
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_and_dev_zero_in_a_directory_are_skipped_named_explicitly_exit_2(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "good.yaml", GOOD)
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    listed = run_pfctl("validate", str(tmp_path), timeout=30)
+    assert listed.returncode == 0, listed.stderr
+    assert f"warning: {tmp_path / 'fifo.yaml'}:1:1: $: not a regular file (a FIFO); skipped" in (
+        listed.stderr
+    )
+    assert f"{tmp_path / 'zero.yaml'}:1:1: $: not a regular file (a character device)" in (
+        listed.stderr
+    )
+    assert listed.stdout.splitlines()[-1] == "1 manifest, 1 valid, 0 invalid"
+    for name, kind in (("fifo.yaml", "a FIFO"), ("zero.yaml", "a character device")):
+        named = run_pfctl("validate", str(tmp_path / name), timeout=30)
+        assert named.returncode == 2, named.stderr
+        assert named.stderr == (
+            f"error: {tmp_path / name}: not a regular file ({kind}); only regular files are read "
+            "(use '-' to read stdin)\n"
+        )
+
+
+# Keys and values with a newline, a zero-width space, a no-break space and a bidi override.
+INJECTION = (
+    'type: single\nid: injected\nimage: busybox\n"a\\nother.yaml:1:1: $: forged": 1\n'
+    '"zw\\u200bsp": 2\n"nb\\u00a0sp": 3\n"rl\\u202eo": 4\nschedulingPolicy:\n'
+    '  priority: "HIGH\\r\\n::error file=x.yaml,line=1::forged"\n'
+)
+
+
+@pytest.mark.parametrize("output", ["text", "github"])
+def test_each_problem_prints_on_one_line_with_invisible_characters_escaped(
+    tmp_path: Path, output: str
+) -> None:
+    source = write(tmp_path, "injected.yaml", INJECTION)
+    completed = run_pfctl("validate", "-o", output, source)
+    assert completed.returncode == 1
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 6  # five problems and the summary
+    assert all(line.startswith((f"{source}:", "::error file=")) for line in lines[:-1]), lines
+    text = completed.stdout
+    for raw in ("\u200b", "\u00a0", "\u202e", "\r"):
+        assert raw not in text
+    for escaped in ("a\\nother.yaml", "zw\\u200bsp", "nb\\u00a0sp", "rl\\u202eo", "HIGH\\r\\n::"):
+        assert escaped in text, escaped

@@ -1,94 +1,35 @@
-"""Helpers shared by the client tests: ids, job bodies, PaddleFlow-example-shaped documents, and
-a socket server that drops requests the way a broken network or gateway does."""
+"""Helpers of the client tests: their job body, ``stop_and_wait``, and a socket server that drops
+requests the way a broken network or gateway does. ``unique_id``, ``free_port`` and the
+PaddleFlow-example-shaped documents (``SINGLE_EXAMPLE``, ``PADDLE_PS_EXAMPLE``) and ``Reply`` (of
+the ``scripted_server`` fixture) come from ``tests.helpers``."""
 
 from __future__ import annotations
 
 import socket
 import threading
-import uuid
 from typing import Any
 
 from pfctl.client import PaddleFlowClient
+from tests.helpers.fixtures import Reply
+from tests.helpers.jobs import PADDLE_PS_EXAMPLE, SINGLE_EXAMPLE, fresh_single, unique_id
+from tests.helpers.server import free_port
 
-# Shaped like PaddleFlow's own example/job/single_job/single_job.json: empty id, {} and [] values,
-# the docs' old `fileSystem`/`extraFileSystems` keys, port 0 and an empty extensionTemplate.
-SINGLE_EXAMPLE = {
-    "id": "",
-    "name": "example-single",
-    "labels": {},
-    "annotations": {},
-    "schedulingPolicy": {"queue": "default-queue"},
-    "flavour": {"cpu": "", "mem": "", "name": "flavour1"},
-    "fileSystem": {},
-    "extraFileSystems": [],
-    "image": "python:3.11",
-    "env": [],
-    "command": "sleep 40",
-    "args": [],
-    "port": 0,
-    "extensionTemplate": {},
-}
-
-# Shaped like example/job/distributed_job/paddle_ps/paddle_ps_job.json: null labels, pworker role,
-# members with their own schedulingPolicy and null values.
-PADDLE_PS_EXAMPLE = {
-    "id": "",
-    "name": "",
-    "labels": None,
-    "annotations": None,
-    "framework": "paddle",
-    "schedulingPolicy": {"queue": "default-queue", "priority": "NORMAL"},
-    "members": [
-        {
-            "role": "pserver",
-            "replicas": 1,
-            "labels": {},
-            "annotations": {},
-            "schedulingPolicy": {"queue": "default-queue"},
-            "flavour": {"cpu": "", "mem": "", "name": "flavour1"},
-            "fileSystem": {},
-            "extraFileSystems": None,
-            "image": "paddle:2.0",
-            "env": None,
-            "command": "sleep 30",
-            "args": None,
-            "port": 0,
-            "extensionTemplate": {},
-        },
-        {
-            "role": "pworker",
-            "replicas": 1,
-            "flavour": {"cpu": "", "mem": "", "name": "flavour1"},
-            "image": "paddle:2.0",
-            "env": None,
-            "command": "sleep 20",
-        },
-    ],
-}
-
-
-#: A scripted HTTP reply: (status, JSON body or None for an empty body).
-Reply = tuple[int, dict[str, Any] | None]
-
-
-def unique_id(prefix: str = "t") -> str:
-    """A fresh job id (DNS-1123, short)."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+__all__ = [
+    "PADDLE_PS_EXAMPLE",
+    "SINGLE_EXAMPLE",
+    "RecordingTCPServer",
+    "Reply",
+    "free_port",
+    "single_body",
+    "stop_and_wait",
+    "unique_id",
+]
 
 
 def single_body(**overrides: Any) -> dict[str, Any]:
     """A valid single-job create body; its command keeps the job busy if an executor runs it."""
-    body: dict[str, Any] = {
-        "id": unique_id(),
-        "name": "client-test",
-        "schedulingPolicy": {"queue": "default-queue"},
-        "flavour": {"name": "flavour1"},
-        "image": "python:3.11",
-        "command": "sleep 600",
-        "labels": {"suite": "client"},
-    }
-    body.update(overrides)
-    return body
+    defaults = {"command": "sleep 600", "name": "client-test", "id_prefix": "t"}
+    return fresh_single(**{**defaults, "labels": {"suite": "client"}, **overrides})
 
 
 def stop_and_wait(api: PaddleFlowClient, job_id: str) -> dict[str, Any]:
@@ -128,10 +69,3 @@ class RecordingTCPServer:
 
     def close(self) -> None:
         self.sock.close()
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -175,7 +175,6 @@ def test_create_body_from_file_refuses_a_bad_request(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         create_body_from_file("single", str(path))
     assert str(caught.value) == (
-        f"{path} is not a valid single job request:\n"
-        "  $.env.E: 3 is not of type 'string'\n"
-        "  $.env.F: 4 is not of type 'string'"
+        f"{path} is not a valid single job request: "
+        "$.env.E: 3 is not of type 'string'; $.env.F: 4 is not of type 'string'"
     )

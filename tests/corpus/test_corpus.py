@@ -6,8 +6,6 @@ the first error pfctl reports for it.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from typer.testing import CliRunner
 from pfctl.cli.main import app
 from pfctl.manifests import load_manifests
 from pfctl.manifests.inputs import MAX_FILE_BYTES
+from tests.helpers.cli import run_pfctl
 
 BAD = Path(__file__).resolve().parent / "bad"
 
@@ -114,7 +113,7 @@ CASES = [
         4,
         7,
         "$.port",
-        "port must be in range [0, 65535], but got 123456789012345678",
+        "port 123456789012345678901234567890 is beyond the range of a 64-bit integer",
     ),
     ("id-empty.yaml", 2, 1, "$.id", "`id` is required and must not be empty"),
     ("id-missing.yaml", 1, 1, "$.id", "missing required key `id`"),
@@ -326,6 +325,63 @@ CASES = [
         "`extensionTemplate` is required and must not be empty",
     ),
     (
+        "surrogate-in-id.json",
+        3,
+        9,
+        "$.id",
+        "the string holds a lone UTF-16 surrogate (\\ud800), which is not a character",
+    ),
+    (
+        "surrogate-in-label.json",
+        5,
+        22,
+        "$.labels.team",
+        "the string holds a lone UTF-16 surrogate (\\udc00), which is not a character",
+    ),
+    (
+        "surrogate-in-label.yaml",
+        5,
+        13,
+        "$",
+        "YAML syntax error: found invalid Unicode character escape code",
+    ),
+    (
+        "number-beyond-double.json",
+        5,
+        79,
+        "$.extensionTemplate.spec.weight",
+        "`1e400` is beyond the range of a JSON number (a double)",
+    ),
+    (
+        "replicas-beyond-int64.json",
+        7,
+        36,
+        "$.members[1].replicas",
+        "replicas 9223372036854775808 is beyond the range of a 64-bit integer",
+    ),
+    (
+        "replicas-exponent.json",
+        7,
+        36,
+        "$.members[1].replicas",
+        "replicas must be an integer without a fraction or an exponent",
+    ),
+    (
+        "env-name-with-equals.yaml",
+        6,
+        3,
+        '$.env["LR=0.1"]',
+        "env name 'LR=0.1' must not contain '='",
+    ),
+    ("command-with-nul.json", 5, 14, "$.command", "command must not contain a NUL character"),
+    (
+        "env-value-with-nul.yaml",
+        5,
+        10,
+        "$.env.TOKEN",
+        "an env value must not contain a NUL character",
+    ),
+    (
         "workflow-member-replicas-not-integer.yaml",
         5,
         15,
@@ -380,12 +436,7 @@ def test_oversized_file_is_refused_with_the_limit(tmp_path: Path) -> None:
 
 
 def test_whole_corpus_in_one_real_run_has_no_traceback() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "pfctl", "validate", "-o", "github", str(BAD)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_pfctl("validate", "-o", "github", str(BAD))
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr
     # id-repeated.yaml holds two documents; across the corpus every `demo` id repeats.

@@ -47,6 +47,13 @@ CASES = [
         "spec.templates[0].dag.tasks: dependencies form a cycle",
     ),
     (
+        "dag-indirect-recursion.yaml",
+        16,
+        38,
+        "$.extensionTemplate.spec.templates[1].dag.tasks[0].template",
+        "spec.templates[1].dag.tasks[0].template: templates main -> inner -> main form a cycle",
+    ),
+    (
         "entrypoint-missing.yaml",
         6,
         5,
@@ -76,11 +83,26 @@ CASES = [
         "unsupported field spec.templates[0].steps[0][0].withItems",
     ),
     (
+        "steps-recursion.yaml",
+        11,
+        39,
+        "$.extensionTemplate.spec.templates[0].steps[1][0].template",
+        "spec.templates[0].steps[1][0].template: template main calls itself",
+    ),
+    (
         "template-kind-suspend.yaml",
         8,
         9,
         "$.extensionTemplate.spec.templates[0]",
         "spec.templates[0] needs exactly one of container, script, steps, dag",
+    ),
+    (
+        "too-many-nodes.yaml",
+        6,
+        17,
+        "$.extensionTemplate.spec.entrypoint",
+        "spec.entrypoint 'main' would create 1,045 nodes, more than the local executor's limit "
+        "of 1,000 per workflow",
     ),
 ]
 

@@ -23,7 +23,9 @@ from typing import Any
 
 import requests
 
-PREFIX = "/api/paddleflow/v1"
+from tests.helpers.api import PREFIX, login_token
+from tests.helpers.jobs import single_body
+
 PAGE_SIZE = 7
 
 
@@ -49,23 +51,8 @@ class Shared:
                 self.server_errors.append(f"{label}: {response.status_code} {response.text}")
 
 
-def _login(base_url: str, user: str, password: str) -> str:
-    response = requests.post(
-        f"{base_url}{PREFIX}/login", json={"username": user, "password": password}, timeout=30
-    )
-    response.raise_for_status()
-    return str(response.json()["authorization"])
-
-
 def _job_body(job_id: str) -> dict[str, Any]:
-    return {
-        "id": job_id,
-        "image": "busybox",
-        "command": "true",
-        "labels": {"load": "concurrent"},
-        "flavour": {"name": "flavour1"},
-        "schedulingPolicy": {"queue": "default-queue"},
-    }
+    return {"id": job_id, **single_body("true", image="busybox", labels={"load": "concurrent"})}
 
 
 class Client:
@@ -148,7 +135,7 @@ class Client:
 def prepare_users(base_url: str, users: int, shared: Shared) -> list[tuple[str, str]]:
     """Create ``users`` fresh users, each with a shared job; (name, token) pairs."""
     root = requests.Session()
-    root.headers["x-pf-authorization"] = _login(base_url, "root", "paddleflow")
+    root.headers["x-pf-authorization"] = login_token(base_url)
     made = []
     for _ in range(users):
         name = f"cc{uuid.uuid4().hex[:8]}"
@@ -156,7 +143,7 @@ def prepare_users(base_url: str, users: int, shared: Shared) -> list[tuple[str, 
             f"{base_url}{PREFIX}/user", json={"username": name, "password": "secret123"}
         )
         response.raise_for_status()
-        token = _login(base_url, name, "secret123")
+        token = login_token(base_url, name, "secret123")
         shared_job = _job_body(f"shared-{name}")
         shared_job["labels"] = {}
         created = requests.post(
@@ -207,7 +194,7 @@ def final_check(base_url: str, shared: Shared) -> list[str]:
     """After the workload: every acknowledged update is there, nothing listed twice."""
     problems: list[str] = []
     root = requests.Session()
-    root.headers["x-pf-authorization"] = _login(base_url, "root", "paddleflow")
+    root.headers["x-pf-authorization"] = login_token(base_url)
     for user, keys in shared.shared_keys.items():
         labels = root.get(f"{base_url}{PREFIX}/job/shared-{user}", timeout=30).json()["labels"]
         lost = keys - set(labels or {})

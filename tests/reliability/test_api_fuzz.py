@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
 
-from tests.conftest import ServerHandle
+from tests.helpers.api import PREFIX, Api, login_token
+from tests.helpers.jobs import WORKFLOW
+from tests.helpers.server import ServerHandle
 
 FUZZ_EXAMPLES = int(os.environ.get("PFCTL_FUZZ_EXAMPLES", "6"))
-PREFIX = "/api/paddleflow/v1"
 _DOCUMENTED_500 = re.compile(
     r"^stop job failed, err: job \S+ status is already \w+, and job cannot"
     r"|^job \S+ not in cluster "
@@ -79,13 +79,7 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def root_token(fuzz_server: ServerHandle) -> str:
     """A root token for the fuzz server."""
-    response = requests.post(
-        f"{fuzz_server.url}{PREFIX}/login",
-        json={"username": "root", "password": "paddleflow"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["authorization"])
+    return login_token(fuzz_server.url)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -95,11 +89,7 @@ def request_report(fuzz_server: ServerHandle, root_token: str) -> Iterator[None]
     yield
     report = os.environ.get("PFCTL_FUZZ_REPORT")
     if report:
-        stats = requests.get(
-            f"{fuzz_server.url}/api/pfctl/v1/stats",
-            headers={"x-pf-authorization": root_token},
-            timeout=30,
-        )
+        stats = Api(fuzz_server.url, root_token).stats()
         Path(report).write_text(stats.text, encoding="utf-8")
 
 
@@ -123,14 +113,6 @@ def test_every_operation_answers_per_contract(
     )
 
 
-WORKFLOW_TEMPLATE = {
-    "apiVersion": "argoproj.io/v1alpha1",
-    "kind": "Workflow",
-    "spec": {
-        "entrypoint": "main",
-        "templates": [{"name": "main", "container": {"image": "busybox", "command": ["true"]}}],
-    },
-}
 FLAVOUR1 = {"name": "flavour1"}
 SEED_BODIES = {
     "single": {
@@ -153,7 +135,7 @@ SEED_BODIES = {
         ],
         "schedulingPolicy": {"queue": "default-queue"},
     },
-    "workflow": {"extensionTemplate": WORKFLOW_TEMPLATE},
+    "workflow": {"extensionTemplate": WORKFLOW},
 }
 
 

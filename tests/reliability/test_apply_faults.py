@@ -12,7 +12,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -22,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from pfctl.apply.model import APPLY_SET_LABEL
-from tests.conftest import ServerHandle
-from tests.server.conftest import Api, login
+from tests.helpers.api import Api, login
+from tests.helpers.cli import run_pfctl, start_pfctl
+from tests.helpers.jobs import single_manifest, write_manifests
+from tests.helpers.server import ServerHandle
 
 pytestmark = pytest.mark.slow
 
@@ -33,24 +34,12 @@ SEED = int(os.environ.get("PFCTL_KILL_SEED", str(random.SystemRandom().randrange
 
 
 def _apply(path: Path, server: ServerHandle, apply_set: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "pfctl", "apply", "-f", str(path)]
-    return subprocess.Popen(
-        [*command, "--apply-set", apply_set, "--parallelism", "4"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    args = ["-f", str(path), "--apply-set", apply_set, "--parallelism", "4"]
+    return start_pfctl("apply", *args, server=server)
 
 
-def _requests_served(server: ServerHandle, token: str) -> int:
-    import requests
-
-    response = requests.get(
-        f"{server.url}/api/pfctl/v1/stats", headers={"x-pf-authorization": token}, timeout=10
-    )
-    return int(response.json()["requests"])
+def _requests_served(root: Api) -> int:
+    return int(root.stats().json()["requests"])
 
 
 def _ids_of_set(api: Api, apply_set: str) -> Counter[str]:
@@ -77,23 +66,18 @@ def test_apply_of_300_jobs_survives_kills_at_random_points(
 ) -> None:
     chooser = random.Random(SEED)
     apply_set = f"kill{uuid.uuid4().hex[:8]}"
-    documents = [
-        {"type": "single", "id": f"{apply_set}-{n:03d}", "image": "busybox", "command": "true"}
-        for n in range(TOTAL)
-    ]
-    manifests = tmp_path / "jobs.yaml"
-    manifests.write_text("\n---\n".join(json.dumps(document) for document in documents))
+    documents = [single_manifest(f"{apply_set}-{n:03d}", image="busybox") for n in range(TOTAL)]
+    manifests = write_manifests(tmp_path / "jobs.yaml", documents)
     server = start_pf_server(args=("--no-executor",))
     data_dir, port = server.data_dir, server.port
     acknowledged = 0
     for kill in range(KILLS):
-        token = login(server.url).session.headers["x-pf-authorization"]
-        assert isinstance(token, str)
-        baseline = _requests_served(server, token)
+        root = login(server.url)
+        baseline = _requests_served(root)
         kill_after = chooser.randrange(5, max(6, TOTAL - acknowledged + 5))
         process = _apply(manifests, server, apply_set)
         while process.poll() is None:
-            if _requests_served(server, token) - baseline >= kill_after:
+            if _requests_served(root) - baseline >= kill_after:
                 break
             time.sleep(0.02)
         server.kill()
@@ -119,13 +103,5 @@ def test_apply_of_300_jobs_survives_kills_at_random_points(
     assert "0 failed" in stdout
     ids = _ids_of_set(login(server.url), apply_set)
     assert len(ids) == TOTAL and set(ids.values()) == {1}, f"seed {SEED}"
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    diff = subprocess.run(
-        [sys.executable, "-m", "pfctl", "diff", "-f", str(manifests), "--apply-set", apply_set],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
-    )
+    diff = run_pfctl("diff", "-f", str(manifests), "--apply-set", apply_set, server=server)
     assert diff.returncode == 0, f"seed {SEED}: not converged:\n{diff.stdout}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -21,8 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ServerHandle
-from tests.server.conftest import PREFIX, Api, assert_error, login
+from tests.helpers.api import PREFIX, Api, assert_error, login
+from tests.helpers.cli import run_pfctl
+from tests.helpers.jobs import single_body
+from tests.helpers.server import ServerHandle, private_server, start_server
 
 PUBLIC = {("POST", f"{PREFIX}/login"), ("GET", "/api/pfctl/v1/openapi.json")}
 
@@ -87,19 +88,9 @@ def test_public_routes_need_no_token(api_server: ServerHandle) -> None:
 @pytest.fixture(scope="module")
 def short_token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
     """A private API-only server whose tokens live one second."""
-    import os
-
-    from tests.conftest import launch_pf_server
-
-    home = tmp_path_factory.mktemp("short-token-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
-    handle = launch_pf_server(
-        tmp_path_factory.mktemp("short-token") / "data",
-        env,
-        args=("--no-executor", "--token-lifetime", "1"),
-    )
-    yield handle
-    handle.stop()
+    args = ("--no-executor", "--token-lifetime", "1")
+    with private_server(tmp_path_factory, "short-token", args) as handle:
+        yield handle
 
 
 def test_expired_tokens_are_refused_on_every_route(short_token_server: ServerHandle) -> None:
@@ -137,19 +128,11 @@ def test_tokens_revoked_by_password_change_or_user_delete_are_refused_everywhere
 # --- user A against user B's jobs ---------------------------------------------------------
 
 
-def _single(api: Api, **extra: object) -> str:
-    body = {
-        "id": f"iso-{uuid.uuid4().hex[:10]}",
-        "image": "busybox",
-        "command": "true",
-        "flavour": {"name": "flavour1"},
-        "schedulingPolicy": {"queue": "default-queue"},
-        "labels": {"owner": "b"},
-        **extra,
-    }
-    response = api.post("/job/single", json=body)
-    assert response.status_code == 200, response.text
-    return str(response.json()["id"])
+def _single(api: Api) -> str:
+    job_id = f"iso-{uuid.uuid4().hex[:10]}"
+    return api.create(
+        "single", {"id": job_id, **single_body("true", image="busybox", labels={"owner": "b"})}
+    )
 
 
 @pytest.fixture
@@ -203,13 +186,7 @@ def test_a_job_id_taken_by_another_user_does_not_leak_or_get_replaced(
     job_id = _single(bob)
     response = alice.post(
         "/job/single",
-        json={
-            "id": job_id,
-            "image": "evil",
-            "command": "true",
-            "flavour": {"name": "flavour1"},
-            "schedulingPolicy": {"queue": "default-queue"},
-        },
+        json={"id": job_id, **single_body("true", image="evil")},
     )
     assert response.status_code == 400, response.text
     assert bob.get(f"/job/{job_id}").json()["image"] == "busybox"
@@ -290,14 +267,8 @@ def _listening_addresses(port: int) -> set[str]:
 def test_the_server_binds_loopback_unless_told_otherwise(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     command = [sys.executable, "-m", "pfctl", "server", "run", "--port", "0"]
-    process = subprocess.Popen(
-        [*command, "--data-dir", str(data_dir), "--no-executor"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    handle = ServerHandle(process, data_dir, tmp_path / "unused.log")
+    handle = start_server([*command, "--data-dir", str(data_dir), "--no-executor"], data_dir)
     try:
-        handle.wait_ready()
         recorded = json.loads((data_dir / "server.pid").read_text())
         assert recorded["host"] == "127.0.0.1"
         assert _listening_addresses(handle.port) == {"127.0.0.1"}
@@ -315,21 +286,12 @@ def test_the_cli_keeps_no_password_in_clear_on_disk(
     assert root_api.post("/user", json={"username": name, "password": password}).ok
     home = Path(os.environ["HOME"])
     env = {
-        **os.environ,
-        "PFCTL_SERVER": api_server.url,
         "PFCTL_USER": name,
         "PFCTL_PASSWORD": password,
         "PFCTL_CACHE_DIR": str(tmp_path / "cache"),
     }
     for args in (["job", "list"], ["job", "list"], ["job", "show", "no-such-job"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "pfctl", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        result = run_pfctl(*args, server=api_server, env=env, timeout=120)
         assert result.returncode in (0, 1), result.stdout + result.stderr
         assert password not in result.stdout + result.stderr
     written = [*_files_under(home), *_files_under(tmp_path / "cache")]

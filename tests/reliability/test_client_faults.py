@@ -9,11 +9,8 @@ a create that may have been applied is never sent again.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,16 +19,12 @@ import pytest
 
 from pfctl.client import PaddleFlowClient
 from pfctl.client.config import ClientSettings
+from tests.helpers.cli import run_pfctl
+from tests.helpers.jobs import single_body, single_manifest, write_manifests
 
 pytestmark = pytest.mark.timeout(120)
 
-JOB = {
-    "id": "faulty-job",
-    "image": "busybox",
-    "command": "true",
-    "flavour": {"name": "flavour1"},
-    "schedulingPolicy": {"queue": "default-queue"},
-}
+JOB = {"id": "faulty-job", **single_body("true", image="busybox")}
 
 
 class Misbehaving:
@@ -172,21 +165,6 @@ def test_a_read_gives_up_after_its_retries(misbehaving: type[Misbehaving], mode:
     assert 1 <= server.count("GET /api/paddleflow/v1/job/faulty-job") <= 3
 
 
-def _pfctl(
-    server: Misbehaving, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "pfctl", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=100,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("mode", ["reset", "500"])
 def test_pfctl_job_create_reports_the_failure_once(
     misbehaving: type[Misbehaving], mode: str, tmp_path: Path
@@ -194,7 +172,7 @@ def test_pfctl_job_create_reports_the_failure_once(
     server = misbehaving(mode)
     job_file = tmp_path / "job.json"
     job_file.write_text(json.dumps(JOB))
-    result = _pfctl(server, "job", "create", "single", str(job_file))
+    result = run_pfctl("job", "create", "single", str(job_file), server=server, timeout=100)
     assert result.returncode == 1, result.stdout + result.stderr  # ExitCode.FAILURE
     assert result.stderr.startswith("error: "), result.stderr
     assert "Traceback" not in result.stderr
@@ -206,13 +184,9 @@ def test_pfctl_apply_reports_failed_creates_honestly(
     misbehaving: type[Misbehaving], mode: str, tmp_path: Path
 ) -> None:
     server = misbehaving(mode)
-    manifests = tmp_path / "jobs.yaml"
-    documents = [
-        {"type": "single", "id": f"faulty-{n}", "image": "busybox", "command": "true"}
-        for n in range(3)
-    ]
-    manifests.write_text("\n---\n".join(json.dumps(document) for document in documents))
-    result = _pfctl(server, "apply", "-f", str(manifests))
+    documents = [single_manifest(f"faulty-{n}", image="busybox") for n in range(3)]
+    manifests = write_manifests(tmp_path / "jobs.yaml", documents)
+    result = run_pfctl("apply", "-f", str(manifests), server=server, timeout=100)
     assert result.returncode == 1, result.stdout + result.stderr  # ExitCode.FAILURE
     assert "3 failed" in result.stdout, result.stdout
     assert "Traceback" not in result.stderr

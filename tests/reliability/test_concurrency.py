@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.conftest import ServerHandle
+from tests.helpers.server import ServerHandle
 from tests.reliability.concurrent_workload import final_check, run_workload
 
 pytestmark = pytest.mark.slow

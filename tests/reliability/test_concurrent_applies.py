@@ -6,9 +6,7 @@ succeeds, one job per id, and the server ends where the manifests say.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from pfctl.apply.model import APPLY_SET_LABEL
-from tests.conftest import ServerHandle
-from tests.server.conftest import Api, login
+from tests.helpers.api import Api, login
+from tests.helpers.cli import run_pfctl, start_pfctl
+from tests.helpers.jobs import single_manifest, write_manifests
+from tests.helpers.server import ServerHandle
 
 pytestmark = pytest.mark.slow
 
@@ -26,15 +26,7 @@ PER_KIND = 20
 
 
 def _run(path: Path, server: ServerHandle, apply_set: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "pfctl", "apply", "-f", str(path), "--apply-set", apply_set]
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-
-
-def _write(path: Path, documents: list[dict[str, object]]) -> None:
-    path.write_text("\n---\n".join(json.dumps(document) for document in documents))
+    return start_pfctl("apply", "-f", str(path), "--apply-set", apply_set, server=server)
 
 
 def _jobs_of_set(api: Api, apply_set: str) -> list[dict[str, object]]:
@@ -45,7 +37,7 @@ def _jobs_of_set(api: Api, apply_set: str) -> list[dict[str, object]]:
 
 
 def _job(job_id: str, **fields: object) -> dict[str, object]:
-    return {"type": "single", "id": job_id, "image": "busybox", "command": "true", **fields}
+    return single_manifest(job_id, image="busybox", **fields)
 
 
 def test_four_concurrent_applies_creating_updating_and_stopping(
@@ -57,13 +49,13 @@ def test_four_concurrent_applies_creating_updating_and_stopping(
     stopped = [f"{apply_set}-stop-{n}" for n in range(PER_KIND)]
     created = [f"{apply_set}-new-{n}" for n in range(PER_KIND)]
     first = tmp_path / "first.yaml"
-    _write(first, [_job(job_id, labels={"round": "1"}) for job_id in updated + stopped])
+    write_manifests(first, [_job(job_id, labels={"round": "1"}) for job_id in updated + stopped])
     setup = _run(first, server, apply_set)
     out, err = setup.communicate(timeout=240)
     assert setup.returncode == 0, out + err
 
     second = tmp_path / "second.yaml"
-    _write(
+    write_manifests(
         second,
         [_job(job_id, labels={"round": "2"}) for job_id in updated]
         + [_job(job_id, labels={"round": "1"}, stopped=True) for job_id in stopped]
@@ -87,13 +79,5 @@ def test_four_concurrent_applies_creating_updating_and_stopping(
         assert by_id[job_id]["status"] == "terminated", by_id[job_id]
     for job_id in created:
         assert by_id[job_id]["status"] == "init", by_id[job_id]
-    env = {**os.environ, "PFCTL_SERVER": server.url, "NO_COLOR": "1"}
-    diff = subprocess.run(
-        [sys.executable, "-m", "pfctl", "diff", "-f", str(second), "--apply-set", apply_set],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
-    )
+    diff = run_pfctl("diff", "-f", str(second), "--apply-set", apply_set, server=server)
     assert diff.returncode == 0, diff.stdout

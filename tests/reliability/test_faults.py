@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ServerHandle
-from tests.server.conftest import login
+from tests.helpers.api import login, login_token
+from tests.helpers.jobs import single_body
+from tests.helpers.server import ServerHandle
 
 pytestmark = pytest.mark.slow
 
@@ -44,14 +45,8 @@ class Writers:
         session = requests.Session()
         while not self.stop.is_set():
             job_id = f"kill-{writer}-{uuid.uuid4().hex[:12]}"
-            body = {
-                "id": job_id,
-                "image": "busybox",
-                "command": "true",
-                "labels": {"writer": str(writer), "payload": "p" * 2000},
-                "flavour": {"name": "flavour1"},
-                "schedulingPolicy": {"queue": "default-queue"},
-            }
+            labels = {"writer": str(writer), "payload": "p" * 2000}
+            body = {"id": job_id, **single_body("true", image="busybox", labels=labels)}
             try:
                 created = session.post(
                     f"{self.url}/job/single", json=body, headers=self.headers, timeout=10
@@ -105,9 +100,7 @@ def test_sigkill_during_heavy_writes_keeps_the_database_intact_and_loses_no_ack(
     created: list[str] = []
     labelled: dict[str, str] = {}
     for kill_after in KILL_AFTER_ACKS:
-        token = login(server.url).session.headers["x-pf-authorization"]
-        assert isinstance(token, str)
-        writers = Writers(server, token)
+        writers = Writers(server, login_token(server.url))
         writers.start()
         writers.wait_for_acks(kill_after)
         server.kill()  # mid-write: the writers are still sending

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import ServerHandle
-from tests.server.conftest import PREFIX, Api, login
+from tests.helpers.api import PREFIX, Api, login
+from tests.helpers.jobs import single_body
+from tests.helpers.server import ServerHandle
 
 LIMIT = (
     4 * 1024 * 1024
@@ -37,14 +38,8 @@ def assert_clean(response: requests.Response, *statuses: int) -> None:
 
 
 def job_body(**extra: Any) -> dict[str, Any]:
-    return {
-        "id": f"hostile-{uuid.uuid4().hex[:10]}",
-        "image": "busybox",
-        "command": "true",
-        "flavour": {"name": "flavour1"},
-        "schedulingPolicy": {"queue": "default-queue"},
-        **extra,
-    }
+    job_id = f"hostile-{uuid.uuid4().hex[:10]}"
+    return {"id": job_id, **single_body("true", image="busybox"), **extra}
 
 
 # --- size and shape ----------------------------------------------------------------------

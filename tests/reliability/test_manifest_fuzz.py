@@ -20,8 +20,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,18 +31,12 @@ from hypothesis import strategies as st
 from pfctl.manifests import TARGETS
 from pfctl.manifests.checks import strip_unset
 from pfctl.manifests.filecheck import check_bytes
-from tests.server.conftest import Api
+from tests.helpers.api import Api
+from tests.helpers.cli import run_pfctl
+from tests.helpers.jobs import WORKFLOW
 
 EXAMPLES = int(os.environ.get("PFCTL_MANIFEST_FUZZ_EXAMPLES", "100"))
 
-WORKFLOW_TEMPLATE = {
-    "apiVersion": "argoproj.io/v1alpha1",
-    "kind": "Workflow",
-    "spec": {
-        "entrypoint": "main",
-        "templates": [{"name": "main", "container": {"image": "busybox", "command": ["true"]}}],
-    },
-}
 FLAVOUR1 = {"name": "flavour1"}
 CUSTOM = {"cpu": "1", "mem": "1Gi"}
 BASES: dict[str, dict[str, Any]] = {
@@ -69,7 +61,7 @@ BASES: dict[str, dict[str, Any]] = {
             {"role": "worker", "replicas": 2, "image": "paddle:2", "flavour": CUSTOM},
         ],
     },
-    "workflow": {"type": "workflow", "extensionTemplate": WORKFLOW_TEMPLATE},
+    "workflow": {"type": "workflow", "extensionTemplate": WORKFLOW},
 }  # fmt: skip
 
 ANY_VALUES = [None, "", 0, -1, 1, 3, 65536, 1.5, True, [], {}, "x", "UPPER", "a" * 300, {"name": 1}]
@@ -101,7 +93,7 @@ FIELD_VALUES: dict[tuple[str, ...], list[Any]] = {
     ("members", 1, "replicas"): [0, 1, 3, 1.5],
     ("members", 0, "image"): ["", None],
     ("members", 0, "flavour"): [{"cpu": "1", "mem": "1Gi"}, {"name": ""}, {}],
-    ("extensionTemplate",): [{}, {"kind": "Workflow"}, "yaml: text", [], WORKFLOW_TEMPLATE],
+    ("extensionTemplate",): [{}, {"kind": "Workflow"}, "yaml: text", [], WORKFLOW],
     ("stopped",): [True, False, "yes"],
     ("unknownKey",): ["x"],
 }  # fmt: skip
@@ -337,13 +329,7 @@ def test_pfctl_validate_on_mutated_files_exits_0_or_1_with_located_errors(
         (directory / f"m{number:03d}.yaml").write_text(text)
     (directory / "binary.yaml").write_bytes(b"type: single\x00\xff")
     (directory / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
-    result = subprocess.run(
-        [sys.executable, "-m", "pfctl", "validate", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_pfctl("validate", str(directory), timeout=300)
     assert result.returncode in (0, 1), result.stdout + result.stderr
     output = result.stdout + result.stderr
     assert "Traceback" not in output
@@ -521,9 +507,9 @@ def test_validator_and_server_agree_on_generated_workflow_jobs(
             {"extensionTemplate": {"spec": {"entrypoint": "missing", "templates": []}}},
             "spec.entrypoint 'missing' is not a template",
         ),
-        ({"extensionTemplate": WORKFLOW_TEMPLATE, "members": [{}]}, None),
+        ({"extensionTemplate": WORKFLOW, "members": [{}]}, None),
         (
-            {"extensionTemplate": WORKFLOW_TEMPLATE, "members": [{"image": "busybox"}]},
+            {"extensionTemplate": WORKFLOW, "members": [{"image": "busybox"}]},
             None,
         ),
         (
@@ -565,7 +551,7 @@ def test_a_long_dependency_chain_is_checked_without_recursion(root_api: Api) -> 
         {"name": f"t{i}", "template": "main", "dependencies": [f"t{i - 1}"]} for i in range(1, 3000)
     ]
     tasks[0]["dependencies"] = ["t2999"]  # and a cycle through all of them
-    template = copy.deepcopy(WORKFLOW_TEMPLATE)
+    template = copy.deepcopy(WORKFLOW)
     template["spec"]["templates"].append({"name": "graph", "dag": {"tasks": tasks}})
     document = {"type": "workflow", "id": f"fz-{uuid.uuid4().hex[:12]}"}
     document["extensionTemplate"] = template

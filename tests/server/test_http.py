@@ -8,8 +8,7 @@ from pathlib import Path
 
 import requests
 
-from tests.server.conftest import PREFIX, Api, assert_error, login
-from tests.server.routes.test_jobs import create
+from tests.helpers.api import PREFIX, Api, assert_error, create, login
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
 from pfctl.server.store.storage import Store
-from tests.server.conftest import NO_EXECUTOR, assert_error, login
-from tests.server.routes.test_jobs import create, single_body, unique_id
+from tests.helpers.api import assert_error, create, login
+from tests.helpers.cli import run_pfctl
+from tests.helpers.jobs import fresh_single, unique_id
+from tests.helpers.server import NO_EXECUTOR
 
 
 def test_stop_of_a_running_job_goes_through_terminating(start_pf_server, tmp_path):
@@ -39,7 +39,7 @@ def test_stop_of_a_running_job_goes_through_terminating(start_pf_server, tmp_pat
 
 def test_concurrent_creates_of_one_id_make_one_job(root_api):
     job_id = unique_id("race")
-    body = single_body(id=job_id)
+    body = fresh_single(id=job_id)
 
     def attempt(_: int) -> int:
         return root_api.post("/job/single", json=body).status_code
@@ -69,22 +69,6 @@ def test_a_database_from_a_newer_pfctl_is_refused_cleanly(tmp_path):
         conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)
         )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pfctl",
-            "server",
-            "run",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_pfctl("server", "run", "--port", "0", "--data-dir", str(data_dir), timeout=60)
     assert result.returncode == 1
     assert "newer than this pfctl" in result.stderr and "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ spellings and without unknown keys or nulls, and checks the JSON types against t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,7 +104,44 @@ def decode_job_body(kind: str, body: Any) -> dict[str, Any]:
         decoded.pop("role", None)
         decoded.pop("replicas", None)
     _check_types(kind, struct, decoded)
+    _check_numbers(struct, decoded)
     return decoded
+
+
+#: The range of Go's ``int`` (64 bits), into which ``replicas`` and ``port`` decode.
+_GO_INT_RANGE = (-(2**63), 2**63 - 1)
+_GO_INT_FIELDS = frozenset({"replicas", "port"})
+
+
+def _check_numbers(struct: str, body: dict[str, Any]) -> None:
+    """Numbers Go's decoder refuses: one beyond a double anywhere (``1e400``, which Python
+    reads as infinity, or NaN), and in an ``int`` field one with a fraction or an exponent
+    (``1e20``, ``2.0``) or beyond 64 bits."""
+    pending: list[tuple[list[str], Any]] = [([], body)]
+    while pending:
+        fields, value = pending.pop()
+        if isinstance(value, Mapping):
+            pending.extend(([*fields, str(key)], item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend((fields, item) for item in value)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        elif isinstance(value, float) and not math.isfinite(value):
+            _refuse_number(struct, fields, value, "float64")
+        elif fields[-1:] and fields[-1] in _GO_INT_FIELDS and fields[:-1] in ([], ["members"]):
+            low, high = _GO_INT_RANGE
+            if isinstance(value, float) or not low <= value <= high:
+                _refuse_number(struct, fields, value, "int")
+
+
+def _refuse_number(struct: str, fields: list[str], value: float, go_type: str) -> None:
+    # Go names the struct field, or the map field holding the value: extensionTemplate.
+    shown = fields[:1] if fields and fields[0] == "extensionTemplate" else fields
+    raise ApiError(
+        "MalformedJSON",
+        f"json: cannot unmarshal number {value!r} into Go struct field "
+        f"{struct}.{'.'.join(shown)} of type {go_type}",
+    )
 
 
 def _check_types(kind: str, struct: str, body: dict[str, Any]) -> None:

@@ -4,11 +4,14 @@ A ``JobExecution`` owns a thread. For single and distributed jobs it starts one 
 member replica and applies the framework's rule: the job succeeds when every replica of the
 primary roles (``frameworks.primary_roles``) has exited 0, and the serving roles are then stopped;
 any replica exiting non-zero fails the job, stops the others, and names itself in the message.
-Workflow jobs run their Argo template through ``workflow.WorkflowRun``.
+Workflow jobs run their Argo template through ``workflow_job``. Status writes go through a
+``statuswrites.StatusWriter``: a final status that cannot be written (a full disk) is retried,
+then left in ``unwritten`` for the runner, so the job still ends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import threading
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pfctl.server.resources import Resources
 from pfctl.server.runtime import frameworks, layout, runtime_info
+from pfctl.server.runtime.isolation import IsolationPolicy, JobRefused, JobUser
 from pfctl.server.runtime.processes import (
     GroupRecord,
     LaunchSpec,
@@ -29,9 +33,11 @@ from pfctl.server.runtime.processes import (
     stop_all,
 )
 from pfctl.server.runtime.runtime_info import ReplicaState
-from pfctl.server.runtime.workflow import NodeLaunch, WorkflowRun
+from pfctl.server.runtime.statuswrites import StatusWrite, StatusWriter
+from pfctl.server.runtime.workflow_gate import NodeGate
+from pfctl.server.runtime.workflow_job import run_workflow_job
+from pfctl.server.runtime.workflow_nodes import NodeLaunch, WorkflowLimits
 from pfctl.spec import statuses
-from pfctl.spec.argo_subset import validate_workflow
 
 if TYPE_CHECKING:
     from pfctl.server.store.jobrecords import JobRecord
@@ -66,16 +72,23 @@ class JobExecution:
         request: Resources,
         grace_seconds: float,
         on_finished: Callable[[str], None],
+        isolation: IsolationPolicy | None = None,
+        workflow_limits: WorkflowLimits | None = None,
+        node_gate: NodeGate | None = None,
     ) -> None:
         self.job = job
         self.request = dict(request)
-        self._store = store
+        self.namespace = namespace
+        self.cluster_name = cluster_name
+        self.grace_seconds = grace_seconds
+        self.workflow_limits = workflow_limits
+        self.node_gate = node_gate
+        self._writer = StatusWriter(store, job.id)
         self._data_dir = data_dir
-        self._namespace = namespace
-        self._cluster_name = cluster_name
-        self._grace_seconds = grace_seconds
         self._on_finished = on_finished
-        self._stop_event = threading.Event()
+        self._isolation = isolation or IsolationPolicy.disabled(data_dir)
+        self._user: JobUser | None = None  # None: the server's own OS user
+        self.stop_event = threading.Event()
         self._shutdown = False
         self._groups = GroupRecord(layout.groups_dir(data_dir), job.id)
         self._started_at: float | None = None
@@ -88,12 +101,12 @@ class JobExecution:
 
     def request_stop(self) -> None:
         """The user stopped the job: end its processes, then mark it terminated."""
-        self._stop_event.set()
+        self.stop_event.set()
 
     def shut_down(self) -> None:
         """The server is stopping: end the processes, then mark the job failed."""
         self._shutdown = True
-        self._stop_event.set()
+        self.stop_event.set()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the thread to end."""
@@ -103,73 +116,89 @@ class JobExecution:
 
     def _run(self) -> None:
         try:
-            if self._stop_event.is_set():
-                status, message = self._final_status(None)
-                self._write(status, message)
+            if self.stop_event.is_set():
+                self.write_final(*self.final_status(None))
             elif self.job.type == "workflow":
-                self._run_workflow()
+                run_workflow_job(self)
             else:
                 self._run_replicas()
+        except JobRefused as refused:
+            self.write_final(statuses.FAILED, f"job is failed: {refused}")
         except Exception as error:  # a bug or an I/O failure must not leave the job running
             logger.exception("job %s: local executor error", self.job.id)
-            self._write(statuses.FAILED, f"job is failed: local executor error: {error}")
+            self.write_final(statuses.FAILED, f"job is failed: local executor error: {error}")
         finally:
             leftovers = [process for process in self._launched if process.poll() is None]
             if leftovers:
-                stop_all(leftovers, self._grace_seconds)
-            self._groups.remove()
+                stop_all(leftovers, self.grace_seconds)
+            self._groups.kill_all()  # anything that escaped its replica's supervisor
             self._on_finished(self.job.id)
 
-    def _write(self, status: str, message: str, runtime: dict[str, Any] | None = None) -> None:
-        self._store.set_job_status(self.job.id, status, message, runtime=runtime)
+    @property
+    def unwritten(self) -> tuple[StatusWrite, str] | None:
+        """The final status that could not be written, and why; None once it was."""
+        return self._writer.unwritten
 
-    def _final_status(self, failure: str | None) -> tuple[str, str]:
+    def write_running(self, runtime: dict[str, Any]) -> None:
+        """Record that the job runs, with fresh runtime info (tried once: a later write
+        carries the same news)."""
+        self._writer.progress(StatusWrite(statuses.RUNNING, MESSAGE_RUNNING, runtime))
+
+    def write_final(self, status: str, message: str, runtime: dict[str, Any] | None = None) -> None:
+        """Record how the job ended, retrying while the store fails (see ``unwritten``)."""
+        self._writer.final(StatusWrite(status, message, runtime))
+
+    def final_status(self, failure: str | None) -> tuple[str, str]:
+        """How the job ends: shut down, stopped, ``failure`` (a message), or succeeded."""
         if self._shutdown:
             return statuses.FAILED, MESSAGE_SHUTDOWN
-        if self._stop_event.is_set():
+        if self.stop_event.is_set():
             return statuses.TERMINATED, "job is terminated"
         if failure is not None:
             return statuses.FAILED, failure
         return statuses.SUCCEEDED, MESSAGE_SUCCEEDED
 
-    def _job_dir(self) -> Path:
+    def job_dir(self) -> Path:
+        """The job's folder (``layout.job_dir``)."""
         return layout.job_dir(self._data_dir, self.job.pk, self.job.id)
 
-    def _prepare_dirs(self) -> None:
-        job_dir = self._job_dir()
+    def prepare_dirs(self) -> None:
+        """Fresh logs, and the job's folder made ready for its OS user."""
+        job_dir = self.job_dir()
+        self._user = self._isolation.job_user(self.job.user_name, job_dir)
         if job_dir.exists():
             shutil.rmtree(job_dir / "logs", ignore_errors=True)
         (job_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self._isolation.prepare_job_dir(job_dir, self._user)
 
-    def _work_dir(self, spec: Mapping[str, Any]) -> Path:
+    def work_dir(self, spec: Mapping[str, Any]) -> Path:
         """The first file system's folder, as PaddleFlow's getWorkDir; else the job's own."""
         env = spec.get("env") or {}
         systems = layout.file_systems(spec)
         for fs in systems:
-            layout.fs_folder(self._data_dir, fs, self.job.user_name).mkdir(
-                parents=True, exist_ok=True
-            )
+            self._isolation.fs_folder(fs, self.job.user_name, self._user)
         if systems and str(env.get("PF_MOUNT_PATH", "")).upper() != "NONE":
             return layout.fs_folder(self._data_dir, systems[0], self.job.user_name)
-        work = self._job_dir() / "work"
+        work = self.job_dir() / "work"
         work.mkdir(parents=True, exist_ok=True)
         return work
 
-    def _facts(self, members: list[tuple[str, int]]) -> frameworks.JobFacts:
+    def facts(self, members: list[tuple[str, int]]) -> frameworks.JobFacts:
+        """What the environment of the job's processes is made from."""
         framework = self.job.framework
         return frameworks.JobFacts(
             job_id=self.job.id,
             job_type=self.job.type,
             framework=framework,
             queue=self.job.queue,
-            namespace=self._namespace,
+            namespace=self.namespace,
             user_name=self.job.user_name,
             mode=frameworks.job_mode(framework, members),
             priority=self.job.priority,
         )
 
     def _launch(self, spec: LaunchSpec) -> ReplicaProcess:
-        process = ReplicaProcess(spec)
+        process = ReplicaProcess(dataclasses.replace(spec, user=self._user))
         self._launched.append(process)
         self._groups.add(process)
         return process
@@ -185,13 +214,13 @@ class JobExecution:
         ]
 
     def _run_replicas(self) -> None:
-        self._prepare_dirs()
+        self.prepare_dirs()
         members = self._members()
         counts = [(str(m.get("role") or "worker"), int(m.get("replicas") or 1)) for m in members]
         ports = allocate_loopback_ports(sum(count for _, count in counts))
         replicas = frameworks.plan_replicas(counts, ports)
-        facts = self._facts(counts)
-        hostfile = self._job_dir() / "hostfile"
+        facts = self.facts(counts)
+        hostfile = self.job_dir() / "hostfile"
         if self.job.framework == "mpi":
             hostfile.write_text(frameworks.mpi_hostfile(replicas))
         member_of_replica = [
@@ -207,7 +236,7 @@ class JobExecution:
                 ),
             )
             runs.append(run)
-            work_dir = self._work_dir(member)
+            work_dir = self.work_dir(member)
             env = frameworks.replica_env(
                 facts,
                 replicas,
@@ -232,28 +261,26 @@ class JobExecution:
         self._started_at = time.time()
         states = [run.state for run in runs]
         if failure is None:
-            self._write(statuses.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running"))
+            self.write_running(self._replica_runtime(states, "Running"))
             failure = self._watch_replicas(runs)
         unfinished = [
             run for run in runs if run.process is not None and run.state.exit_code is None
         ]
-        stop_all(
-            [run.process for run in unfinished if run.process is not None], self._grace_seconds
-        )
+        stop_all([run.process for run in unfinished if run.process is not None], self.grace_seconds)
         for run in unfinished:
             assert run.process is not None
             run.state.exit_code = run.process.poll()
             run.state.finished_at = run.process.finished_at or time.time()
-        status, message = self._final_status(failure)
+        status, message = self.final_status(failure)
         phase = {"succeeded": "Succeeded", "terminated": "Terminated"}.get(status, "Failed")
-        self._write(status, message, self._replica_runtime(states, phase, message))
+        self.write_final(status, message, self._replica_runtime(states, phase, message))
 
     def _watch_replicas(self, runs: list[_ReplicaRun]) -> str | None:
         """Poll until the job is decided; the failure message, or None on success or stop."""
         primary = frameworks.primary_roles(self.job.framework or "standalone")
         if not any(run.replica.role in primary for run in runs):
             primary = frozenset(run.replica.role for run in runs)
-        while not self._stop_event.is_set():
+        while not self.stop_event.is_set():
             changed = False
             for run in runs:
                 if run.process is None or run.state.exit_code is not None:
@@ -271,9 +298,7 @@ class JobExecution:
                 return None
             if changed:
                 states = [run.state for run in runs]
-                self._write(
-                    statuses.RUNNING, MESSAGE_RUNNING, self._replica_runtime(states, "Running")
-                )
+                self.write_running(self._replica_runtime(states, "Running"))
             time.sleep(_POLL_SECONDS)
         return None
 
@@ -282,98 +307,32 @@ class JobExecution:
     ) -> dict[str, Any]:
         if self.job.type == "single" and len(states) == 1:
             return runtime_info.single_runtime(
-                self.job.id, self._namespace, states[0], cluster_name=self._cluster_name
+                self.job.id, self.namespace, states[0], cluster_name=self.cluster_name
             )
         return runtime_info.distributed_runtime(
             self.job.id,
-            self._namespace,
+            self.namespace,
             states,
-            cluster_name=self._cluster_name,
+            cluster_name=self.cluster_name,
             phase=phase,
             message=message,
             times=(self._started_at, time.time() if phase not in ("Running", "Pending") else None),
         )
 
-    # -- workflow jobs ---------------------------------------------------------------------------
+    # -- workflow jobs (workflow_job runs them) ------------------------------------------------
 
-    def _run_workflow(self) -> None:
-        self._prepare_dirs()
-        template = self.job.spec.get("extensionTemplate")
-        problems = validate_workflow(template)
-        if problems:
-            self._write(statuses.FAILED, "job is failed: " + "; ".join(problems))
-            return
-        assert isinstance(template, Mapping)
-        metadata = template.get("metadata") or {}
-        workflow_name = str(metadata.get("name") or self.job.id)
-        work_dir = self._work_dir(self.job.spec)
-        facts = self._facts([])
-        base_env = {
-            **{str(k): str(v) for k, v in (self.job.spec.get("env") or {}).items()},
-            **frameworks.paddleflow_env(facts, str(work_dir), ""),
-        }
-
-        def launcher(launch: NodeLaunch) -> ReplicaProcess:
-            cwd = work_dir / launch.working_dir.lstrip("/") if launch.working_dir else work_dir
-            return self._launch(
-                LaunchSpec(
-                    argv=launch.argv,
-                    cwd=cwd,
-                    env={**base_env, **launch.env},
-                    log_path=layout.log_file(
-                        self._data_dir, self.job.pk, self.job.id, launch.node_name
-                    ),
-                )
-            )
-
-        self._started_at = time.time()
-        lock = threading.Lock()
-        engine: WorkflowRun | None = None
-
-        def publish() -> None:
-            if engine is None:
-                return
-            with lock:
-                self._write(
-                    statuses.RUNNING,
-                    MESSAGE_RUNNING,
-                    runtime_info.workflow_runtime(
-                        self.job.id,
-                        self._namespace,
-                        workflow_name,
-                        engine.nodes,
-                        cluster_name=self._cluster_name,
-                        phase="Running",
-                        message="",
-                        times=(self._started_at, None),
-                    ),
-                )
-
-        engine = WorkflowRun(
-            template,
-            workflow_name,
-            launcher,
-            scripts_dir=self._job_dir() / "scripts",
-            stop_event=self._stop_event,
-            grace_seconds=self._grace_seconds,
-            on_change=publish,
-        )
-        publish()
-        succeeded, failure = engine.run()
-        status, message = self._final_status(None if succeeded else f"job is failed, {failure}")
-        phase = {"succeeded": "Succeeded", "terminated": "Terminated"}.get(status, "Failed")
-        with lock:
-            self._write(
-                status,
-                message,
-                runtime_info.workflow_runtime(
-                    self.job.id,
-                    self._namespace,
-                    workflow_name,
-                    engine.nodes,
-                    cluster_name=self._cluster_name,
-                    phase=phase,
-                    message=message,
-                    times=(self._started_at, time.time()),
+    def launch_node(
+        self, work_dir: Path, base_env: Mapping[str, str], launch: NodeLaunch
+    ) -> ReplicaProcess:
+        """Start one workflow node's process in ``work_dir`` (its ``workingDir`` below it)."""
+        cwd = work_dir / launch.working_dir.lstrip("/") if launch.working_dir else work_dir
+        return self._launch(
+            LaunchSpec(
+                argv=launch.argv,
+                cwd=cwd,
+                env={**base_env, **launch.env},
+                log_path=layout.log_file(
+                    self._data_dir, self.job.pk, self.job.id, launch.node_name
                 ),
             )
+        )

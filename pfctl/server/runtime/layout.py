@@ -52,13 +52,20 @@ def fs_id(fs: Mapping[str, Any], user_name: str) -> str:
     return str(fs.get("id") or f"fs-{user_name}-{fs.get('name', '')}")
 
 
+def fs_root(data_dir: Path, fs: Mapping[str, Any], user_name: str) -> Path:
+    """The host folder of a whole file system (``<data_dir>/fs/<fs-id>``)."""
+    return data_dir / "fs" / safe_name(fs_id(fs, user_name))
+
+
+def sub_path_parts(fs: Mapping[str, Any]) -> list[str]:
+    """The folders of a file system's ``subPath``, each one safe path component."""
+    parts = Path(str(fs.get("subPath") or "")).parts
+    return [safe_name(part) for part in parts if part not in ("/", "..", ".")]
+
+
 def fs_folder(data_dir: Path, fs: Mapping[str, Any], user_name: str) -> Path:
     """The host folder standing for a file system, ``subPath`` included."""
-    folder = data_dir / "fs" / safe_name(fs_id(fs, user_name))
-    for part in Path(str(fs.get("subPath") or "")).parts:
-        if part not in ("/", "..", "."):
-            folder = folder / safe_name(part)
-    return folder
+    return fs_root(data_dir, fs, user_name).joinpath(*sub_path_parts(fs))
 
 
 def file_systems(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -5,7 +5,8 @@ earlier accept time, then id. A job starts when its request fits in what the que
 A job that does not fit is skipped, and smaller jobs behind it may start (backfill), but only
 while it has waited less than ``reserve_after_seconds``: after that it holds a reservation, and
 nothing behind it in its queue starts until it has started. A job bigger than the whole queue
-can never start, so it never reserves. See docs/scheduler.md.
+can never start, so it never reserves. A queue held by a reservation also admits no new
+workflow node (``reserved`` of a ``Decision``). See docs/scheduler.md.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def queue_order(jobs: Iterable[PendingJob]) -> list[PendingJob]:
     return sorted(jobs, key=lambda job: (priority_rank(job.priority), job.accepted_at, job.job_id))
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One scheduling decision."""
+
+    start: list[str]
+    """The ids of the pending jobs to start now, in start order."""
+    reserved: frozenset[str]
+    """The queues where a job that does not fit holds a reservation."""
+
+
 def choose_jobs_to_start(
     capacity: Mapping[str, Resources],
     used: Mapping[str, Resources],
@@ -53,7 +64,18 @@ def choose_jobs_to_start(
     now: float,
     reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,
 ) -> list[str]:
-    """The ids of the pending jobs to start now, in start order.
+    """The ids of the pending jobs to start now, in start order (``decide(...).start``)."""
+    return decide(capacity, used, pending, now, reserve_after_seconds).start
+
+
+def decide(
+    capacity: Mapping[str, Resources],
+    used: Mapping[str, Resources],
+    pending: Sequence[PendingJob],
+    now: float,
+    reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,
+) -> Decision:
+    """Which pending jobs start now, and which queues are held by a reservation.
 
     ``capacity`` maps a queue name to its max resources, ``used`` to the sum of its running
     jobs' requests. Jobs of a queue missing from ``capacity`` do not start.
@@ -62,6 +84,7 @@ def choose_jobs_to_start(
     for job in pending:
         by_queue.setdefault(job.queue, []).append(job)
     chosen: list[str] = []
+    reserved: set[str] = set()
     for queue_name in sorted(by_queue):
         if queue_name not in capacity:
             continue
@@ -75,5 +98,6 @@ def choose_jobs_to_start(
                 continue
             could_ever_fit = resources.fits(job.request, maximum)
             if could_ever_fit and now - job.accepted_at >= reserve_after_seconds:
+                reserved.add(queue_name)
                 break
-    return chosen
+    return Decision(chosen, frozenset(reserved))

@@ -1,27 +1,49 @@
-"""Replica processes: launch as a process group, watch, stop, and clean up after a crash.
+"""Replica processes: launch under a supervisor, watch, stop, and clean up after a crash.
 
-Every replica runs in a new session (so its process group id is its pid) with stdout and stderr
-appended to one log file. Stopping sends TERM to the whole group, then KILL after a grace period.
-The pid and start time of every group are recorded in a small file per job, so a server that was
-killed can end the groups it left behind when it starts again (``kill_recorded_groups``).
+Every replica runs in a new session under its own supervisor (``supervisor.py``), with stdout
+and stderr appended to one log file the server opened. The supervisor is a child subreaper, so
+whatever the command starts stays below it, ``setsid`` and double forks included; it reports
+the command's exit status on a pipe. The command's environment carries ``PFCTL_JOB_TOKEN``, a
+random token per replica, which finds its processes even where the supervisor cannot.
+
+Stopping sends TERM to the replica's process group (the supervisor passes it on to descendants
+that left the group), then, after the grace period, freezes and kills everything below the
+supervisor (``reaper.kill_tree``). When the command exits on its own, ``end_leftovers`` kills
+what it left running, as a container's processes die with it.
+
+The pid, start time and token of every replica are recorded in a small file per job, so a server
+that was killed can end what it left behind when it starts again (``kill_recorded_groups``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-_POLL_SECONDS = 0.05
+from pfctl.server.runtime.isolation import JobUser
+from pfctl.server.runtime.reaper import TOKEN_ENV, kill_tree, sweep_tokens
+from pfctl.server.runtime.supervisor import ProcessInfo, process_table, read_process
+
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+#: what a job running as its own OS user gets from the server's environment (and ``LC_*``).
+HOST_ENV_FOR_JOB_USERS = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")
+JOB_USER_UMASK = "077"
+PROC = Path("/proc")
+_POLL_SECONDS = 0.02
 
 
 def wrap_command(command: str, work_dir: str) -> list[str]:
@@ -61,31 +83,10 @@ def allocate_loopback_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _start_ticks(pid: int) -> str | None:
-    """The kernel start time of ``pid`` (``/proc/<pid>/stat`` field 22), None if unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return fields[19] if len(fields) > 19 else None
-
-
 def group_alive(pgid: int) -> bool:
     """Whether any process of group ``pgid`` is still alive (zombies do not count)."""
-    proc = Path("/proc")
-    if proc.is_dir():
-        for entry in proc.iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(")") + 2 :].split()
-            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-                return True
-        return False
+    if PROC.is_dir():
+        return any(info.pgid == pgid and info.alive for info in process_table().values())
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -95,131 +96,232 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def _signal_group(pgid: int, signum: int) -> None:
+def _kill_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
 
 
-def end_groups(pgids: Sequence[int], grace_seconds: float, reap: object = None) -> None:
-    """TERM every group, wait up to ``grace_seconds`` for them to go, then KILL what is left.
-
-    ``reap`` (optional callable) is called while waiting so exited leaders do not linger.
-    """
-    for pgid in pgids:
-        _signal_group(pgid, signal.SIGTERM)
-    if _wait_groups_gone(pgids, grace_seconds, reap):
-        return
-    for pgid in pgids:
-        if group_alive(pgid):
-            _signal_group(pgid, signal.SIGKILL)
-    _wait_groups_gone(pgids, 5.0, reap)
-
-
-def _wait_groups_gone(pgids: Sequence[int], seconds: float, reap: object) -> bool:
-    deadline = time.monotonic() + seconds
-    while True:
-        if callable(reap):
-            reap()
-        if not any(group_alive(pgid) for pgid in pgids):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(_POLL_SECONDS)
-
-
 def stop_all(processes: Sequence[ReplicaProcess], grace_seconds: float) -> None:
-    """Stop several replicas at once: one grace period for all of them."""
-
-    def reap() -> None:
-        for process in processes:
-            process.poll()
-
-    end_groups([process.pgid for process in processes], grace_seconds, reap)
+    """Stop several replicas at once: TERM, one grace period for all, then kill what is left."""
+    live = [process for process in processes if not process.ended()]
+    for process in live:
+        _kill_group(process.pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while live and time.monotonic() < deadline:
+        live = [process for process in live if not process.ended()]
+        if live:
+            time.sleep(_POLL_SECONDS)
+    for process in live:
+        process.kill()
     for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5.0)
+        process.wait(5.0)
 
 
 @dataclass(frozen=True)
 class LaunchSpec:
-    """How to run one replica (or one workflow node)."""
+    """How to run one replica (or one workflow node); ``user``: None for the server's user."""
 
     argv: list[str]
     cwd: Path
     env: Mapping[str, str]
     log_path: Path
+    user: JobUser | None = None
+
+
+def job_environment(spec: LaunchSpec, token: str) -> dict[str, str]:
+    """The command's environment: the host's (a few variables for a job user), the job's, the
+    token."""
+    if spec.user is None:
+        base = dict(os.environ)
+    else:
+        base = {
+            name: value
+            for name, value in os.environ.items()
+            if name in HOST_ENV_FOR_JOB_USERS or name.startswith("LC_")
+        }
+        base["HOME"] = str(spec.user.home)
+    return {**base, **spec.env, TOKEN_ENV: token}
+
+
+def _check_program(program: str, env: Mapping[str, str]) -> None:
+    """FileNotFoundError, as ``subprocess`` would raise, for a program not on the ``PATH``
+    (a path with a folder is left to the supervisor, which reports it in the log)."""
+    if "/" not in program and not shutil.which(program, path=env.get("PATH", os.defpath)):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
 
 
 class ReplicaProcess:
-    """One running process group and its log file."""
+    """One replica: its supervisor (a process group leader), its log file and exit status."""
 
     def __init__(self, spec: LaunchSpec) -> None:
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
-        spec.cwd.mkdir(parents=True, exist_ok=True)
+        if spec.user is None:
+            spec.cwd.mkdir(parents=True, exist_ok=True)
         self.spec = spec
-        with spec.log_path.open("ab") as log_file:
-            self._popen = subprocess.Popen(
-                spec.argv,
-                cwd=spec.cwd,
-                env={**os.environ, **spec.env},
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.token = secrets.token_hex(16)
+        env = job_environment(spec, self.token)
+        _check_program(spec.argv[0], env)
+        self._lock = threading.Lock()
+        self._code: int | None = None
+        self._status = b""
+        status_read, status_write = os.pipe()
+        env_read, env_write = os.pipe()
+        command = [sys.executable, "-I", "-S", str(SUPERVISOR)]
+        command += ["--status-fd", str(status_write), "--env-fd", str(env_read)]
+        if spec.user is not None:
+            command += ["--uid", str(spec.user.uid), "--gid", str(spec.user.gid)]
+            command += ["--umask", JOB_USER_UMASK, "--cwd", str(spec.cwd)]
+        log_flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        try:
+            log_fd = os.open(spec.log_path, log_flags, 0o600)
+            try:
+                self._popen = subprocess.Popen(
+                    [*command, "--", *spec.argv],
+                    cwd="/" if spec.user is not None else spec.cwd,
+                    env={},
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_fd,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    pass_fds=(status_write, env_read),
+                )
+            finally:
+                os.close(log_fd)
+        except BaseException:
+            os.close(status_read)
+            os.close(env_write)
+            raise
+        finally:
+            os.close(status_write)
+            os.close(env_read)
+        self._status_fd = status_read
+        os.set_blocking(status_read, False)
+        _send_environment(env_write, env)
         self.pid = self._popen.pid
-        self.start_ticks = _start_ticks(self.pid)
+        self.info = read_process(self.pid) or ProcessInfo(self.pid, 0, self.pid, "R", "")
+        self.start_ticks: str | None = self.info.start_ticks or None
         self.started_at = time.time()
         self.finished_at: float | None = None
 
     @property
     def pgid(self) -> int:
-        """The process group id (the leader's pid: it started a new session)."""
+        """The process group id (the supervisor's pid: it leads a new session)."""
         return self.pid
 
+    def ended(self) -> bool:
+        """Whether the supervisor has exited: nothing of the replica is left below it."""
+        self.poll()
+        return self._popen.poll() is not None
+
     def poll(self) -> int | None:
-        """The exit code once the leader has exited (negative: killed by that signal)."""
-        code = self._popen.poll()
-        if code is not None and self.finished_at is None:
-            self.finished_at = time.time()
-        return code
+        """The command's exit code once it has exited (negative: killed by that signal)."""
+        with self._lock:
+            if self._code is None:
+                supervisor_gone = self._popen.poll() is not None
+                status = self._read_status()
+                if status is not None:
+                    self._code = os.waitstatus_to_exitcode(status)
+                elif supervisor_gone:
+                    self._code = self._popen.returncode
+                    self._close_status()
+                if self._code is not None:
+                    self.finished_at = time.time()
+            return self._code
+
+    def _read_status(self) -> int | None:
+        while self._status_fd >= 0 and b"\n" not in self._status:
+            try:
+                chunk = os.read(self._status_fd, 64)
+            except BlockingIOError:
+                return None
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._close_status()
+                return None
+            self._status += chunk
+        line, newline, _ = self._status.partition(b"\n")
+        if not newline:
+            return None
+        self._close_status()
+        try:
+            return int(line)
+        except ValueError:
+            return None
+
+    def _close_status(self) -> None:
+        if self._status_fd >= 0:
+            os.close(self._status_fd)
+            self._status_fd = -1
 
     def wait(self, timeout: float) -> int | None:
-        """Wait up to ``timeout`` seconds for the leader; its exit code or None."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=timeout)
+        """Wait up to ``timeout`` seconds for the command to exit; its exit code or None."""
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+        if self._code is not None:
+            # The supervisor exits at once unless the command left processes behind.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(max(0.0, min(0.2, deadline - time.monotonic())))
         return self.poll()
 
+    def kill(self) -> None:
+        """Kill everything below the supervisor, then the supervisor if it does not exit."""
+        if self._popen.poll() is None:
+            if PROC.is_dir():
+                kill_tree(self.info)
+            else:  # no process table to walk: the process group is all that can be found
+                _kill_group(self.pgid, signal.SIGKILL)
+        self._reap()
+
     def stop(self, grace_seconds: float) -> int | None:
-        """End the whole group (TERM, then KILL after ``grace_seconds``); the exit code."""
-        end_groups([self.pgid], grace_seconds, self.poll)
-        return self.wait(5.0)
+        """End the replica (TERM, then KILL after ``grace_seconds``); the exit code."""
+        stop_all([self], grace_seconds)
+        return self.poll()
 
     def end_leftovers(self) -> None:
-        """KILL what remains of the group after the leader exited (daemons it spawned)."""
-        if group_alive(self.pgid):
-            end_groups([self.pgid], 0.0, self.poll)
+        """Kill what the command left running after it exited (daemons it spawned)."""
+        if not self.ended():
+            self.kill()
+
+    def _reap(self) -> None:
+        try:
+            self._popen.wait(5.0)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.pgid, signal.SIGKILL)
+            self._popen.wait(5.0)
+        self.poll()
+
+
+def _send_environment(fd: int, env: Mapping[str, str]) -> None:
+    data = b"\0".join(os.fsencode(f"{name}={value}") for name, value in env.items())
+    with contextlib.suppress(OSError), os.fdopen(fd, "wb") as stream:
+        stream.write(data)
 
 
 class GroupRecord:
-    """The per-job file listing the process groups a job started (for crash cleanup)."""
+    """The per-job file listing the replicas a job started (for crash cleanup)."""
 
     def __init__(self, directory: Path, job_id: str) -> None:
         self.path = directory / f"{job_id}.json"
         self._lock = threading.Lock()
+        self._tokens: set[str] = set()
 
     def add(self, process: ReplicaProcess) -> None:
-        """Record ``process``'s group before anything else can go wrong."""
+        """Record ``process``'s supervisor and token before anything else can go wrong."""
         with self._lock:
+            self._tokens.add(process.token)
             entries = self._read()
-            entries.append({"pgid": process.pgid, "startTicks": process.start_ticks})
+            entries.append(
+                {"pgid": process.pgid, "startTicks": process.start_ticks, "token": process.token}
+            )
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(".tmp")
             temporary.write_text(json.dumps(entries))
             temporary.replace(self.path)
 
     def remove(self) -> None:
-        """Forget the job's groups (they have all ended)."""
+        """Forget the job's replicas (they have all ended)."""
         self.path.unlink(missing_ok=True)
 
     def _read(self) -> list[dict[str, object]]:
@@ -234,23 +336,35 @@ class GroupRecord:
         )
 
     def kill_all(self) -> int:
-        """KILL every recorded group whose leader is still the process we started; the count."""
+        """Kill every recorded replica still running and every process carrying one of their
+        tokens, then forget them; how many replicas were still running."""
         killed = 0
+        tokens = set(self._tokens)
+        table = process_table()
+        groups = {info.pgid for info in table.values() if info.alive}
         for entry in self._read():
-            pgid = entry.get("pgid")
+            token, pgid = entry.get("token"), entry.get("pgid")
+            if isinstance(token, str):
+                tokens.add(token)
             if not isinstance(pgid, int):
                 continue
-            ticks = _start_ticks(pgid)
-            leader_is_ours = ticks is not None and ticks == entry.get("startTicks")
-            if leader_is_ours or (ticks is None and group_alive(pgid)):
-                end_groups([pgid], 0.0)
+            leader = table.get(pgid)
+            ours = leader is not None and leader.start_ticks == entry.get("startTicks")
+            if leader is not None and ours and leader.alive:
+                kill_tree(leader)
                 killed += 1
+                if group_alive(pgid):
+                    _kill_group(pgid, signal.SIGKILL)
+            elif (leader is None or not leader.alive) and pgid in groups:
+                _kill_group(pgid, signal.SIGKILL)  # the leader is gone, its group is not
+                killed += 1
+        sweep_tokens(tokens)
         self.remove()
         return killed
 
 
 def kill_recorded_groups(directory: Path) -> int:
-    """End every process group recorded under ``directory`` by a previous server; the count."""
+    """End every replica recorded under ``directory`` by a previous server; the count."""
     if not directory.is_dir():
         return 0
     return sum(

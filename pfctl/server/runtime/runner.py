@@ -1,14 +1,17 @@
 """The local ``JobRuntime``: a scheduling thread over the store, and one execution per job.
 
-The scheduling thread wakes on every hook call and every ``tick_seconds``: it moves ``init`` jobs
-to ``pending``, finishes jobs stopped before they ran, starts the pending jobs that
-``placement.choose_jobs_to_start`` picks, and records each queue's used resources.
+The scheduling thread wakes on every hook call and every ``tick_seconds``: it records the final
+status of jobs whose own thread could not write it (``statuswrites``), moves ``init`` jobs to
+``pending``, finishes jobs stopped before they ran, starts the pending jobs that
+``placement.decide`` picks, and records each queue's used resources: the running jobs' requests
+plus the running workflow nodes' (``queue_room``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -18,7 +21,11 @@ from pfctl.server import resources
 from pfctl.server.resources import Resources
 from pfctl.server.runtime import layout, placement
 from pfctl.server.runtime.execution import JobExecution
+from pfctl.server.runtime.isolation import IsolationPolicy, allow_shared_from_environment
 from pfctl.server.runtime.processes import kill_recorded_groups
+from pfctl.server.runtime.queue_room import QueueRoom
+from pfctl.server.runtime.statuswrites import StatusWrite, failure_reason, late_final_write
+from pfctl.server.runtime.workflow_nodes import DEFAULT_PARALLELISM, WorkflowLimits
 from pfctl.spec import statuses
 
 if TYPE_CHECKING:
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("pfctl.server")
 
 GRACE_ENV = "PFCTL_STOP_GRACE_SECONDS"
+PARALLELISM_ENV = "PFCTL_WORKFLOW_PARALLELISM"
 DEFAULT_GRACE_SECONDS = 10.0
 MESSAGE_SUBMITTED = "submit job to cluster successfully."
 MESSAGE_RESTARTED = "job is failed: the local server restarted while the job was running"
@@ -46,16 +54,25 @@ class LocalRuntime:
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
         reserve_after_seconds: float = placement.DEFAULT_RESERVE_AFTER_SECONDS,
         tick_seconds: float = 1.0,
+        isolation: IsolationPolicy | None = None,
+        workflow_limits: WorkflowLimits | None = None,
     ) -> None:
         self._store = store
         self._data_dir = data_dir
         self._grace_seconds = grace_seconds
         self._reserve_after_seconds = reserve_after_seconds
         self._tick_seconds = tick_seconds
+        self._isolation = isolation or IsolationPolicy(
+            data_dir, self._user_number, allow_shared=allow_shared_from_environment()
+        )
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._lock = threading.Lock()
         self._executions: dict[str, JobExecution] = {}
+        self._workflow_limits = workflow_limits or WorkflowLimits()
+        self._room = QueueRoom(self._lock, self._jobs_used, self._queue_maximum, self._wake.set)
+        # Final statuses the jobs' threads could not write, and why (written by the loop).
+        self._unwritten: dict[str, tuple[StatusWrite, str]] = {}
         self._published_used: dict[str, dict[str, str]] = {}
         self._thread = threading.Thread(target=self._loop, name="pfctl-scheduler", daemon=True)
 
@@ -64,6 +81,7 @@ class LocalRuntime:
     def start(self) -> None:
         """End process groups a killed server left, fail the jobs they ran, start scheduling."""
         kill_recorded_groups(layout.groups_dir(self._data_dir))
+        self._isolation.start()
         for job in self._store.list_jobs_in_status(_ACTIVE):
             if job.status == statuses.RUNNING:
                 self._store.set_job_status(job.id, statuses.FAILED, MESSAGE_RESTARTED)
@@ -103,6 +121,7 @@ class LocalRuntime:
     # -- scheduling ---------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        failing = False
         while not self._closing.is_set():
             self._wake.wait(self._tick_seconds)
             self._wake.clear()
@@ -110,16 +129,26 @@ class LocalRuntime:
                 break
             try:
                 self.schedule_once()
+            except (sqlite3.Error, OSError) as error:  # the store cannot write: next tick
+                if not failing:
+                    logger.warning("scheduling pass failed, retrying: %s", failure_reason(error))
+                failing = True
+                time.sleep(self._tick_seconds)
             except Exception:  # keep scheduling: a bad record must not stop every other job
                 logger.exception("scheduling pass failed")
                 time.sleep(self._tick_seconds)
+            else:
+                if failing:
+                    logger.warning("scheduling passes work again")
+                failing = False
 
     def schedule_once(self) -> None:
         """One scheduling pass (the thread calls it; tests may too)."""
+        self._write_unwritten()
         for job in self._store.list_jobs_in_status([statuses.INIT]):
             self._store.set_job_status(job.id, statuses.PENDING, MESSAGE_SUBMITTED)
         with self._lock:
-            running_ids = set(self._executions)
+            running_ids = set(self._executions) | set(self._unwritten)
         for job in self._store.list_jobs_in_status([statuses.TERMINATING]):
             if job.id not in running_ids:
                 self._store.set_job_status(job.id, statuses.TERMINATED, "job is terminated")
@@ -135,8 +164,8 @@ class LocalRuntime:
             if request is not None:
                 requests[job.id] = request
         with self._lock:
-            used = self._used_by_queue()
-        queue_names = {job.queue for job in pending} | set(used) | set(self._published_used)
+            queue_names = set(self._used_by_queue())
+        queue_names |= {job.queue for job in pending} | set(self._published_used)
         capacity: dict[str, Resources] = {}
         places: dict[str, tuple[str, str]] = {}  # queue: (namespace, cluster name)
         for name in queue_names:
@@ -155,17 +184,47 @@ class LocalRuntime:
             for job in pending
             if job.id in requests
         ]
-        chosen = placement.choose_jobs_to_start(
-            capacity, used, candidates, time.time(), self._reserve_after_seconds
-        )
         by_id = {job.id: job for job in pending}
-        for job_id in chosen:
-            job = by_id[job_id]
-            namespace, cluster_name = places.get(job.queue, ("default", ""))
-            self._start(job, namespace, cluster_name, requests[job_id])
+        started: list[JobExecution] = []
+        with self._lock:  # decide and charge at once: no node takes the room in between
+            decision = placement.decide(
+                capacity,
+                self._used_by_queue(),
+                candidates,
+                time.time(),
+                self._reserve_after_seconds,
+            )
+            for job_id in decision.start:
+                job = by_id[job_id]
+                namespace, cluster_name = places.get(job.queue, ("default", ""))
+                started.append(self._execution(job, namespace, cluster_name, requests[job_id]))
+                self._executions[job_id] = started[-1]
+            self._room.reserved = decision.reserved
+            self._room.changed()
+        for execution in started:
+            self._start(execution)
         self._publish_used()
 
+    def _write_unwritten(self) -> None:
+        """Mark failed, saying how they ended, the jobs whose final status was not written."""
+        with self._lock:
+            unwritten = list(self._unwritten.items())
+        for job_id, (write, reason) in unwritten:
+            late = late_final_write(write, reason)
+            try:
+                self._store.set_job_status(job_id, late.status, late.message, runtime=late.runtime)
+            except (sqlite3.Error, OSError):
+                raise  # the store still cannot write: the next pass tries again
+            except Exception:  # its runtime info cannot be stored: record the end without it
+                logger.exception("job %s: cannot store its runtime info", job_id)
+                self._store.set_job_status(job_id, late.status, late.message)
+            with self._lock:
+                del self._unwritten[job_id]
+            logger.warning("job %s: its final status was written late: %s", job_id, late.message)
+
     def _request_of(self, job: JobRecord) -> Resources | None:
+        if job.type == "workflow":
+            return {}  # its nodes are admitted one by one (queue_room)
         try:
             return resources.job_request(job.spec.get("members") or [])
         except (ValueError, TypeError) as error:
@@ -173,8 +232,10 @@ class LocalRuntime:
             self._store.set_job_status(job.id, statuses.FAILED, message)
             return None
 
-    def _start(self, job: JobRecord, namespace: str, cluster_name: str, request: Resources) -> None:
-        execution = JobExecution(
+    def _execution(
+        self, job: JobRecord, namespace: str, cluster_name: str, request: Resources
+    ) -> JobExecution:
+        return JobExecution(
             job,
             self._store,
             self._data_dir,
@@ -183,26 +244,50 @@ class LocalRuntime:
             request=request,
             grace_seconds=self._grace_seconds,
             on_finished=self._finished,
+            isolation=self._isolation,
+            workflow_limits=self._workflow_limits,
+            node_gate=self._room.gate(job.queue),
         )
-        with self._lock:
-            self._executions[job.id] = execution
-        # A stop that raced with this start: the hook found no execution, the store has it.
-        current = self._store.get_job(job.id)
-        if current is None or current.status != statuses.PENDING:
-            execution.request_stop()
-        execution.start()
+
+    def _start(self, execution: JobExecution) -> None:
+        try:
+            # A stop that raced with this start: the hook found no execution, the store has it.
+            current = self._store.get_job(execution.job.id)
+            if current is None or current.status != statuses.PENDING:
+                execution.request_stop()
+        finally:  # registered, so it must run (and end) whatever the store did
+            execution.start()
+
+    def _user_number(self, user_name: str) -> int | None:
+        user = self._store.accounts.get_user(user_name)
+        return None if user is None else user.pk
 
     def _finished(self, job_id: str) -> None:
         with self._lock:
-            self._executions.pop(job_id, None)
+            execution = self._executions.pop(job_id, None)
+            if execution is not None and execution.unwritten is not None:
+                self._unwritten[job_id] = execution.unwritten
+            self._room.changed()
         self._wake.set()
 
-    def _used_by_queue(self) -> dict[str, Resources]:
+    def _jobs_used(self) -> dict[str, Resources]:
+        """The running jobs' requests by queue (lock held)."""
         used: dict[str, Resources] = {}
         for execution in self._executions.values():
             queue = execution.job.queue
             used[queue] = resources.add(used.get(queue, {}), execution.request)
         return used
+
+    def _used_by_queue(self) -> dict[str, Resources]:
+        """What running jobs and workflow nodes use, by queue (lock held)."""
+        used = self._jobs_used()
+        for queue, amounts in self._room.used().items():
+            used[queue] = resources.add(used.get(queue, {}), amounts)
+        return used
+
+    def _queue_maximum(self, name: str) -> Resources | None:
+        queue = self._store.get_queue(name)
+        return None if queue is None else queue.max_amounts
 
     def _publish_used(self) -> None:
         with self._lock:
@@ -220,11 +305,13 @@ def create_runtime(
     """The local job runtime for ``store`` (a ``RuntimeFactory`` of ``pfctl.server.app``).
 
     ``grace_seconds`` is how long stopped processes get between TERM and KILL; by default the
-    environment variable ``PFCTL_STOP_GRACE_SECONDS``, else 10.
+    environment variable ``PFCTL_STOP_GRACE_SECONDS``, else 10. The leaf nodes of a workflow
+    running at once are at most ``PFCTL_WORKFLOW_PARALLELISM`` (default 20).
     """
     if grace_seconds is None:
         grace_seconds = _grace_from_environment()
-    return LocalRuntime(store, data_dir, grace_seconds=grace_seconds)
+    limits = WorkflowLimits(parallelism=_parallelism_from_environment())
+    return LocalRuntime(store, data_dir, grace_seconds=grace_seconds, workflow_limits=limits)
 
 
 def _grace_from_environment() -> float:
@@ -234,3 +321,12 @@ def _grace_from_environment() -> float:
     except ValueError:
         return DEFAULT_GRACE_SECONDS
     return value if value >= 0 else DEFAULT_GRACE_SECONDS
+
+
+def _parallelism_from_environment() -> int:
+    text = os.environ.get(PARALLELISM_ENV, "")
+    try:
+        value = int(text) if text else DEFAULT_PARALLELISM
+    except ValueError:
+        return DEFAULT_PARALLELISM
+    return value if value >= 1 else DEFAULT_PARALLELISM

@@ -1,4 +1,4 @@
-"""Parameter substitution in the Argo Workflow subset the local executor runs.
+"""Parameter substitution and node requests in the Argo Workflow subset the local executor runs.
 
 The subset's check (``validate_workflow``, ``check_workflow``) lives in ``pfctl.spec.argo_subset``,
 a light module that ``pfctl validate`` and job creation share; this module adds what only the
@@ -11,9 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pfctl.server.resources import Resources, parse_amount
 from pfctl.spec.argo_subset import EXPRESSION
 
-__all__ = ["parameter_values", "substitute"]
+__all__ = ["node_request", "parameter_values", "substitute"]
 
 
 def substitute(value: Any, variables: Mapping[str, str]) -> Any:
@@ -44,3 +45,19 @@ def parameter_values(holder: Any) -> dict[str, str | None]:
             raw = parameter.get("value", parameter.get("default"))
             values[parameter["name"]] = None if raw is None else str(raw)
     return values
+
+
+def node_request(body: Mapping[str, Any]) -> Resources:
+    """What a container or script asks of its queue: its ``resources.requests`` as amounts keyed
+    as queues key them (``memory`` is ``mem``). ValueError on a value that is not a quantity."""
+    resources = body.get("resources")
+    requests = resources.get("requests") if isinstance(resources, Mapping) else None
+    if not isinstance(requests, Mapping):
+        return {}
+    amounts: Resources = {}
+    for name, value in requests.items():
+        amount = parse_amount(value)
+        if amount < 0:
+            raise ValueError(f"{name}: {value!r} is negative")
+        amounts["mem" if name == "memory" else str(name)] = amount
+    return amounts

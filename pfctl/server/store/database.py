@@ -1,22 +1,38 @@
 """The server's SQLite database: one file in the data directory, WAL mode, a schema version.
 
-Each thread gets its own connection (sqlite3 connections must not be shared between threads);
-writes run in ``BEGIN IMMEDIATE`` transactions so concurrent writers queue on ``busy_timeout``
-instead of failing. Committed transactions survive a kill -9 of the server (WAL; synchronous=NORMAL
-only risks the last transactions on an operating-system crash or power loss).
+Each thread gets its own connection (sqlite3 connections must not be shared between threads),
+closed when the thread ends: the server starts a thread per job, per workflow node and per API
+worker, and a connection kept after its thread would hold two descriptors and its page cache for
+good (issue 14: 600 short jobs exhausted ``ulimit -n 1024``). Writes run in ``BEGIN IMMEDIATE``
+transactions so concurrent writers queue on ``busy_timeout`` instead of failing. Committed
+transactions survive a kill -9 of the server (WAL; synchronous=NORMAL only risks the last
+transactions on an operating-system crash or power loss).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pfctl.errors import PfctlError
+from pfctl.server.store.integrity import (
+    DatabaseUnusable,
+    check_contents,
+    check_file,
+    check_no_orphan_log,
+    ensure_directory,
+    forget_clean,
+    mark_clean,
+    unusable,
+)
 
 DATABASE_FILE = "pfctl-server.sqlite3"
 SCHEMA_VERSION = 2  # 2: job_labels, the index of job labels kept by triggers
@@ -135,31 +151,73 @@ class SchemaVersionError(PfctlError):
     """The database was written by a newer pfctl."""
 
 
+class _ThreadConnection:
+    """One thread's connection, held only by that thread's ``threading.local`` slot: when the
+    thread ends, CPython drops the slot, and the finalizer ``Database`` attached closes it."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
 class Database:
-    """Thread-safe access to the server's SQLite file (one connection per thread)."""
+    """Thread-safe access to the server's SQLite file (one connection per thread, closed when
+    the thread ends)."""
 
     def __init__(self, data_dir: Path, *, busy_timeout_ms: int = 10_000) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the database of ``data_dir``; ``DatabaseUnusable`` when it cannot be
+        used as it is (see ``pfctl.server.store.integrity``), ``SchemaVersionError`` when a
+        newer pfctl wrote it."""
+        ensure_directory(data_dir)
         self.path = data_dir / DATABASE_FILE
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._create_schema()
+        self._lock = threading.RLock()
+        #: the connections open now, by a serial number (what ``close`` closes)
+        self._open: dict[int, sqlite3.Connection] = {}
+        self._serials = itertools.count()
+        try:
+            if not os.path.lexists(self.path):
+                check_no_orphan_log(self.path)
+                _create_new(self.path)
+            check_file(self.path)
+            check_contents(self.connection(), self.path)
+            forget_clean(self.path)
+            self._create_schema()
+        except sqlite3.Error as exc:
+            self._close_connections()
+            raise unusable(self.path, exc) from exc
+        except BaseException:
+            self._close_connections()
+            raise
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (opened on first use)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        """This thread's connection (opened on first use, closed when the thread ends)."""
+        holder: _ThreadConnection | None = getattr(self._local, "holder", None)
+        if holder is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except BaseException:
+                conn.close()
+                raise
+            holder = _ThreadConnection(conn)
             with self._lock:
-                self._connections.append(conn)
-        return conn
+                serial = next(self._serials)
+                self._open[serial] = conn
+            closer = weakref.finalize(holder, _close_connection, self._open, self._lock, serial)
+            closer.atexit = False  # at exit, daemon threads may still be using theirs
+            self._local.holder = holder
+        return holder.conn
+
+    def open_connections(self) -> int:
+        """How many connections are open now (one per live thread that used the database)."""
+        with self._lock:
+            return len(self._open)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -174,28 +232,29 @@ class Database:
         conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close every connection opened by any thread."""
+        """Close every connection opened by any thread (a thread that uses the database
+        afterwards opens a new one), and record the clean shutdown."""
+        self._close_connections()
+        mark_clean(self.path)
+
+    def _close_connections(self) -> None:
         with self._lock:
-            connections, self._connections = self._connections, []
+            connections = list(self._open.values())
+            self._open.clear()
         for conn in connections:
             conn.close()
         self._local = threading.local()
 
     def _create_schema(self) -> None:
         conn = self.connection()
-        conn.executescript(_SCHEMA)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-        elif int(row["value"]) > SCHEMA_VERSION:
+        if int(row["value"]) > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.path} has schema version {row['value']}, newer than this pfctl "
                 f"({SCHEMA_VERSION}); upgrade pfctl or use another --data-dir"
             )
-        elif int(row["value"]) < SCHEMA_VERSION:
+        conn.executescript(_SCHEMA)  # what an older version lacks (IF NOT EXISTS: no writes)
+        if int(row["value"]) < SCHEMA_VERSION:
             self._upgrade()
 
     def _upgrade(self) -> None:
@@ -205,3 +264,41 @@ class Database:
             conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
+
+
+def _close_connection(
+    open_connections: dict[int, sqlite3.Connection], lock: threading.RLock, serial: int
+) -> None:
+    """Close the connection of a thread that ended (run by its holder's finalizer)."""
+    with lock:
+        conn = open_connections.pop(serial, None)
+    if conn is not None:
+        conn.close()
+
+
+def _create_new(path: Path) -> None:
+    """Create the database with its schema beside ``path``, then move it there: a database file
+    is never empty or half made, so an empty one at start was truncated (and is refused)."""
+    fresh = path.with_name(f"{path.name}.new")
+    try:
+        for stale in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+            stale.unlink(missing_ok=True)
+        conn = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        finally:
+            conn.close()
+        try:
+            os.link(fresh, path)  # never over a database another server made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:
+            os.replace(fresh, path)  # a file system without hard links
+        finally:
+            fresh.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DatabaseUnusable(f"cannot create the database {path}: {exc.strerror}") from exc

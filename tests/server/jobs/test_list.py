@@ -6,31 +6,10 @@ import threading
 import time
 import uuid
 
-from pfctl.server.store.jobrecords import NewJob
 from pfctl.server.store.storage import Store
-from tests.server.conftest import NO_EXECUTOR, assert_error, login
-from tests.server.routes.test_jobs import create, unique_id
-
-
-def _stored_job(job_id: str, user: str = "root", labels: dict[str, str] | None = None) -> NewJob:
-    member = {
-        "role": "worker",
-        "replicas": 1,
-        "image": "busybox",
-        "flavour": {"name": "flavour1", "cpu": "1", "mem": "1Gi"},
-    }
-    return NewJob(
-        id=job_id,
-        name="bulk",
-        type="single",
-        framework="standalone",
-        user_name=user,
-        queue="default-queue",
-        priority="NORMAL",
-        labels=labels or {},
-        annotations={},
-        spec={"image": "busybox", "members": [member]},
-    )
+from tests.helpers.api import assert_error, create, login
+from tests.helpers.jobs import stored_job, unique_id
+from tests.helpers.server import NO_EXECUTOR
 
 
 def test_list_envelope_and_job_keys(root_api):
@@ -102,7 +81,7 @@ def test_paging_5000_jobs_at_max_keys_7_returns_each_once_while_jobs_are_created
     data_dir = tmp_path / "data"
     store = Store(data_dir)
     expected = [f"bulk-{index:05d}" for index in range(5000)]
-    store.create_jobs([_stored_job(job_id) for job_id in expected])
+    store.create_jobs([stored_job(job_id) for job_id in expected])
     store.close()
     server = start_pf_server(data_dir, args=NO_EXECUTOR)
     api = login(server.url)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +20,10 @@ from pfctl.server.jobs.view import job_view
 from pfctl.server.paging import MarkerCodec
 from pfctl.server.store.jobrecords import JobFilter
 from pfctl.server.store.storage import Store
-from tests.conftest import ServerHandle, launch_pf_server
-from tests.server.conftest import NO_EXECUTOR, Api, login
+from tests.helpers.api import Api, create, login
+from tests.helpers.jobs import WORKFLOW, stored_job, unique_id
+from tests.helpers.server import NO_EXECUTOR, ServerHandle, private_server
 from tests.server.jobs.reference import encode_element, list_jobs
-from tests.server.jobs.test_list import _stored_job
-from tests.server.routes.test_jobs import WORKFLOW, create, unique_id
 
 MANAGED = {"pfctl/managed-by": "pfctl"}
 
@@ -33,11 +31,8 @@ MANAGED = {"pfctl/managed-by": "pfctl"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
     """A private API-only server: its database holds only this module's jobs."""
-    home = tmp_path_factory.mktemp("list-speed-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
-    handle = launch_pf_server(tmp_path_factory.mktemp("list-speed") / "data", env, args=NO_EXECUTOR)
-    yield handle
-    handle.stop()
+    with private_server(tmp_path_factory, "list-speed", NO_EXECUTOR) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +211,7 @@ def test_show_job_bytes_are_unchanged(api, store):
 @pytest.fixture
 def local_store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "data")
-    opened.create_jobs([_stored_job(f"job-{n}", labels={"n": str(n)}) for n in range(20)])
+    opened.create_jobs([stored_job(f"job-{n}", labels={"n": str(n)}) for n in range(20)])
     yield opened
     opened.close()
 

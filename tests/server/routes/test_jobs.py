@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from tests.server.conftest import assert_error
+from tests.helpers.api import assert_error, create
+from tests.helpers.jobs import WORKFLOW, fresh_single, unique_id
 
 JOB_KEYS = [
     "id",
@@ -34,40 +34,7 @@ JOB_KEYS = [
     "startTime",
     "finishTime",
 ]
-WORKFLOW = {
-    "apiVersion": "argoproj.io/v1alpha1",
-    "kind": "Workflow",
-    "spec": {
-        "entrypoint": "main",
-        "templates": [{"name": "main", "container": {"image": "busybox", "command": ["true"]}}],
-    },
-}
 TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-
-
-def unique_id(prefix: str = "job") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def single_body(**overrides):
-    body = {
-        "id": unique_id(),
-        "name": "train",
-        "image": "python:3.11",
-        "command": "echo hello",
-        "flavour": {"name": "flavour1"},
-        "schedulingPolicy": {"queue": "default-queue"},
-    }
-    body.update(overrides)
-    return body
-
-
-def create(api, job_type="single", **overrides):
-    body = single_body(**overrides) if job_type == "single" else overrides
-    response = api.post(f"/job/{job_type}", json=body)
-    assert response.status_code == 200, response.text
-    assert list(response.json()) == ["id"]
-    return response.json()["id"]
 
 
 def test_create_single_and_show_it_in_paddleflow_shape(root_api):
@@ -95,7 +62,7 @@ def test_create_single_and_show_it_in_paddleflow_shape(root_api):
 
 
 def test_generated_ids_look_like_paddleflows(root_api):
-    body = single_body()
+    body = fresh_single()
     del body["id"]
     job_id = root_api.post("/job/single", json=body).json()["id"]
     assert re.fullmatch(r"job-[0-9a-f]{16}", job_id)
@@ -131,7 +98,7 @@ def test_sdk_style_bodies_are_accepted(root_api):
 
 
 def test_keys_are_matched_case_insensitively_and_unknown_keys_ignored(root_api):
-    job_id = unique_id()
+    job_id = unique_id("job")
     response = root_api.post(
         "/job/single",
         json={"ID": job_id, "Image": "busybox", "somethingElse": [1, 2], "flavour": None},
@@ -155,28 +122,28 @@ def test_workflow_job(root_api):
 @pytest.mark.parametrize(
     ("job_type", "body", "message"),
     [
-        ("single", single_body(id="Bad_ID"), None),
-        ("single", single_body(name="x" * 513), None),
+        ("single", fresh_single(id="Bad_ID"), None),
+        ("single", fresh_single(name="x" * 513), None),
         (
             "single",
-            single_body(schedulingPolicy={"queue": "default-queue", "priority": "VERY_HIGH"}),
+            fresh_single(schedulingPolicy={"queue": "default-queue", "priority": "VERY_HIGH"}),
             "invalid job priority VERY_HIGH, should be in [LOW, NORMAL, HIGH]",
         ),
         (
             "single",
-            single_body(schedulingPolicy={"queue": "nope-queue"}),
+            fresh_single(schedulingPolicy={"queue": "nope-queue"}),
             "get queue failed when creating job, err=record not found",
         ),
         (
             "single",
-            single_body(flavour={"name": "no-such-flavour"}),
+            fresh_single(flavour={"name": "no-such-flavour"}),
             "get flavour[no-such-flavour] failed, err:record not found",
         ),
-        ("single", single_body(image=""), "required fields in {image} are empty, please fill it"),
-        ("single", single_body(port=65535), "port must be in range [0, 65535], but got 65535"),
+        ("single", fresh_single(image=""), "required fields in {image} are empty, please fill it"),
+        ("single", fresh_single(port=65535), "port must be in range [0, 65535], but got 65535"),
         (
             "single",
-            single_body(flavour={"name": "", "cpu": "30", "mem": "1Gi"}),
+            fresh_single(flavour={"name": "", "cpu": "30", "mem": "1Gi"}),
             None,
         ),
         (
@@ -203,7 +170,7 @@ def test_create_rule_violations_are_job_create_failed(root_api, job_type, body, 
 
 
 def test_resource_sum_over_the_queue_maximum_is_refused(root_api):
-    body = single_body(flavour={"name": "", "cpu": "30", "mem": "1Gi"})
+    body = fresh_single(flavour={"name": "", "cpu": "30", "mem": "1Gi"})
     response = root_api.post("/job/single", json=body)
     assert_error(response, 400, "JobCreateFailed")
     assert "is larger than queue's" in response.json()["message"]
@@ -237,7 +204,7 @@ def test_body_that_is_not_json(root_api):
 
 def test_duplicate_id_fails_and_is_reusable_after_delete(root_api):
     job_id = create(root_api)
-    response = root_api.post("/job/single", json=single_body(id=job_id))
+    response = root_api.post("/job/single", json=fresh_single(id=job_id))
     assert_error(response, 400, "JobCreateFailed")
     assert response.json()["message"].startswith(f"create job[{job_id}] in database faield")
     assert root_api.put(f"/job/{job_id}", params={"action": "stop"}).status_code == 200
@@ -389,7 +356,7 @@ def test_users_see_and_touch_only_their_own_jobs(root_api, make_user):
     assert alice_ids == {job_id}
     assert root_api.get(f"/job/{job_id}").status_code == 200
     assert_error(
-        bob.post("/job/single", json=single_body(UserName=alice.user_name)),
+        bob.post("/job/single", json=fresh_single(UserName=alice.user_name)),
         400,
         "AuthIllegalUser",
     )

@@ -11,12 +11,12 @@ import pytest
 import requests
 
 from pfctl.server.routes.logs import go_atoi, go_quote
-from tests.server.runtime.helpers import FINAL, PREFIX, RuntimeServer, single
+from tests.helpers.api import FINAL, LOG_PARAMS, PREFIX, login
+from tests.helpers.jobs import single_body
+from tests.helpers.server import RuntimeServer
 
 StartServer = Callable[..., RuntimeServer]
-CLUSTER = "default-cluster"  # the default queue's cluster
-#: What PaddleFlow's log route requires besides ``jobID``, for a job on the default queue.
-LOG_PARAMS = {"clusterName": CLUSTER, "lineLimit": "1000"}
+CLUSTER = LOG_PARAMS["clusterName"]  # the default queue's cluster
 
 
 def log_params(job_id: str, **extra: Any) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def error_of(response: requests.Response) -> tuple[int, str, str]:
 
 def test_log_route_reads_pages_follows_and_tails(runtime_server: StartServer) -> None:
     server = runtime_server()
-    job_id = server.create("single", single("for i in 1 2 3 4 5; do echo line$i; done"))
+    job_id = server.create("single", single_body("for i in 1 2 3 4 5; do echo line$i; done"))
     assert server.wait_status(job_id, FINAL)["status"] == "succeeded"
 
     first = server.call("GET", "/log/job", params=log_params(job_id, lineLimit="2")).json()
@@ -63,7 +63,7 @@ def test_log_route_reads_pages_follows_and_tails(runtime_server: StartServer) ->
 
 def test_log_route_errors(runtime_server: StartServer) -> None:
     server = runtime_server()
-    job_id = server.create("single", single("echo hi"))
+    job_id = server.create("single", single_body("echo hi"))
     bad_limit = server.call("GET", "/log/job", params=log_params(job_id, lineLimit="x"))
     assert bad_limit.status_code == 400 and bad_limit.json()["code"] == "InvalidURI"
     bad_tail = server.call("GET", "/log/job", params=log_params(job_id, readFromTail="maybe"))
@@ -80,21 +80,13 @@ def test_log_route_errors(runtime_server: StartServer) -> None:
 
     created = server.call("POST", "/user", json={"username": "alice", "password": "secret123"})
     assert created.status_code == 200, created.text
-    login = requests.post(
-        f"{server.url}{PREFIX}/login",
-        json={"username": "alice", "password": "secret123"},
-        timeout=30,
-    )
-    headers = {"x-pf-authorization": login.json()["authorization"]}
-    foreign = requests.get(
-        f"{server.url}{PREFIX}/log/job", params=log_params(job_id), headers=headers, timeout=30
-    )
+    foreign = login(server.url, "alice", "secret123").get("/log/job", params=log_params(job_id))
     assert foreign.status_code == 403 and foreign.json()["code"] == "ActionNotAllowed"
 
 
 def test_line_limit_is_required_and_parsed_like_go_atoi(runtime_server: StartServer) -> None:
     server = runtime_server()
-    job_id = server.create("single", single("echo hi"))
+    job_id = server.create("single", single_body("echo hi"))
     prefix = f"resource[{job_id}] request param lineLimit value failed, error:strconv.Atoi: "
 
     def answer(**params: Any) -> tuple[int, str, str]:
@@ -121,7 +113,7 @@ def test_line_limit_is_required_and_parsed_like_go_atoi(runtime_server: StartSer
 
 def test_cluster_name_must_be_the_job_queues(runtime_server: StartServer) -> None:
     server = runtime_server()
-    job_id = server.create("single", single("echo hi"))
+    job_id = server.create("single", single_body("echo hi"))
     for cluster in (None, "", "other-cluster"):
         params = {"jobID": job_id, "lineLimit": "x"}  # clusterName is checked before lineLimit
         if cluster is not None:
@@ -136,7 +128,7 @@ def test_cluster_name_must_be_the_job_queues(runtime_server: StartServer) -> Non
     queue = {"name": "elsewhere", "namespace": "ns", "clusterName": "cluster-b"}
     queue["maxResources"] = {"cpu": "4", "mem": "4Gi"}
     assert server.call("POST", "/queue", json=queue).status_code == 200
-    body = single("echo there")
+    body = single_body("echo there")
     body["schedulingPolicy"] = {"queue": "elsewhere"}
     other_job = server.create("single", body)
     assert server.call("GET", "/queue/elsewhere").json()["clusterName"] == "cluster-b"
@@ -192,7 +184,7 @@ def test_runtime_log_urls_answer_with_the_tasks_log(runtime_server: StartServer)
     """The ``logURL`` of each runtime entry carries what the route requires and reads the log
     of exactly that task."""
     server = runtime_server()
-    single_id = server.create("single", single("echo from-single"))
+    single_id = server.create("single", single_body("echo from-single"))
     distributed_id = server.create(
         "distributed",
         {

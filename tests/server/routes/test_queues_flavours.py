@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pfctl.server.store.storage import Store
-from tests.server.conftest import assert_error
-from tests.server.routes.test_jobs import create
+from tests.helpers.api import assert_error, create
 
 QUEUE_KEYS = [
     "id",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.server.conftest import PREFIX, Api, assert_error, login
+from tests.helpers.api import PREFIX, Api, assert_error, login
 
 
 def test_login_returns_a_token_that_authorises_requests(api_server):

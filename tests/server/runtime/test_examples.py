@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.server.routes.test_logs import LOG_PARAMS
+from tests.helpers.api import LOG_PARAMS
 
 from .helpers import FINAL, RuntimeServer, launch_runtime_server
 

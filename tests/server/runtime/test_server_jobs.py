@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.routes.test_logs import LOG_PARAMS
+from tests.helpers.api import LOG_PARAMS
 
 from .helpers import FINAL, RuntimeServer, process_running, single
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import NO_EXECUTOR, login
-from tests.server.routes.test_jobs import create
+from tests.helpers.api import create, login
+from tests.helpers.server import NO_EXECUTOR
 
 
 def test_kill_9_and_restart_lose_nothing(start_pf_server, tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 from pfctl.server.store.database import DATABASE_FILE, SCHEMA_VERSION
 from pfctl.server.store.jobrecords import JobFilter, job_page_sql
 from pfctl.server.store.storage import Store
-from tests.server.jobs.test_list import _stored_job
+from tests.helpers.jobs import stored_job
 
 
 def _page(store: Store, job_filter: JobFilter, limit: int = 1000) -> list[str]:
@@ -46,7 +46,7 @@ def _filled_store(tmp_path: Any) -> Store:
     odd_keys = {'say "hi"': "x", "équipe": "ü", "a.b": "1"}
     store.create_jobs(
         [
-            _stored_job(
+            stored_job(
                 f"job-{n}",
                 labels={"team": f"t{n % 3}", "shard": str(n % 5), **(odd_keys if n % 7 else {})},
             )
@@ -54,7 +54,7 @@ def _filled_store(tmp_path: Any) -> Store:
         ]
     )
     # Not a string: no string filter matches it (the API only stores strings; be exact anyway).
-    store.create_jobs([_stored_job("job-number", labels={"shard": 2})])  # type: ignore[dict-item]
+    store.create_jobs([stored_job("job-number", labels={"shard": 2})])  # type: ignore[dict-item]
     for n in range(0, 60, 4):
         store.set_job_status(f"job-{n}", "failed", "boom")
     return store

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pfctl.server.store.storage import Store
-from tests.server.jobs.test_list import _stored_job
+from tests.helpers.jobs import stored_job
 
 
 def test_status_transitions_and_timestamps(tmp_path):
     store = Store(tmp_path)
-    store.create_job(_stored_job("job-a"))
+    store.create_job(stored_job("job-a"))
     job = store.set_job_status("job-a", "pending", "submit job to cluster successfully.")
     assert job is not None and job.status == "pending" and job.activated_at is None
     running = store.set_job_status("job-a", "running", "job is running", runtime={"x": 1})
@@ -29,7 +29,7 @@ def test_status_transitions_and_timestamps(tmp_path):
 
 def test_terminating_rules(tmp_path):
     store = Store(tmp_path)
-    store.create_job(_stored_job("job-t"))
+    store.create_job(stored_job("job-t"))
     store.set_job_status("job-t", "running", "job is running")
     job, previous = store.request_stop("job-t")
     assert previous == "running" and job is not None and job.status == "terminating"

@@ -1,9 +1,8 @@
-"""Running the server: in the foreground, in the background, and finding/stopping it later.
+"""The server as a process: its data directory, its pid file, and ``start``/``stop``/``status``.
 
-A running server records itself in ``<data_dir>/server.pid`` (JSON: pid, host, port, url), which
-``start``, ``stop`` and ``status`` read. The listening socket is bound before uvicorn starts so
-that a busy port is reported as such instead of as a uvicorn traceback. ``pfctl server`` only
-parses options, calls these functions and prints what they return.
+A running server records itself in ``<data_dir>/server.pid`` (JSON: pid, host, port), which
+``start``, ``stop`` and ``status`` read. ``start`` runs ``pfctl server run --log-file
+<data_dir>/server.log`` detached; the server keeps that log bounded (``serverlog``).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +70,7 @@ class AlreadyRunningError(PfctlError):
         self.running = running
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it,
     # keep-alive responses written in two parts wait for the client's delayed ACK (~40 ms).
@@ -92,48 +90,6 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_foreground(
-    host: str,
-    port: int,
-    data_dir: Path,
-    *,
-    token_lifetime_seconds: float | None = None,
-    executor: bool = True,
-    on_ready: Callable[[str], None] | None = None,
-) -> None:
-    """Serve until SIGINT/SIGTERM; records the pid file while running.
-
-    ``executor=False`` serves the API only (jobs stay ``init``); ``on_ready`` is called with
-    the base URL once the socket listens.
-    """
-    import uvicorn
-
-    from pfctl.server.app import create_app, default_runtime_factory, no_executor_factory
-    from pfctl.server.state import ServerConfig
-    from pfctl.server.store.database import Database
-
-    Database(data_dir).close()  # a database this pfctl cannot use fails here, cleanly
-    sock = _bind(host, port)
-    actual_port = sock.getsockname()[1]
-    config = ServerConfig(data_dir=data_dir, token_lifetime_seconds=token_lifetime_seconds)
-    app = create_app(config, default_runtime_factory if executor else no_executor_factory)
-    pid_path = data_dir / PID_FILE
-    info = {"pid": os.getpid(), "host": host, "port": actual_port}
-    pid_path.write_text(json.dumps(info))
-    try:
-        server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        )
-        if on_ready is not None:
-            on_ready(ServerInfo(0, host, actual_port).url)
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            if json.loads(pid_path.read_text()).get("pid") == os.getpid():
-                pid_path.unlink()
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -149,7 +105,7 @@ def recorded_server(data_dir: Path) -> ServerInfo | None:
     try:
         raw = json.loads((data_dir / PID_FILE).read_text())
         info = ServerInfo(int(raw["pid"]), str(raw["host"]), int(raw["port"]))
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     return info if _pid_alive(info.pid) and _looks_like_pfctl(info.pid) else None
 
@@ -174,13 +130,34 @@ def answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ServeOptions:
+    """How ``pfctl server run`` serves, beyond the address and the data directory (``None``:
+    the server's default)."""
+
+    token_lifetime_seconds: float | None = None
+    executor: bool = True
+    request_timeout_seconds: float | None = None
+    max_connections: int | None = None
+
+    def arguments(self) -> list[str]:
+        """These options as ``pfctl server run`` arguments."""
+        arguments = [] if self.executor else ["--no-executor"]
+        if self.token_lifetime_seconds is not None:
+            arguments += ["--token-lifetime", str(self.token_lifetime_seconds)]
+        if self.request_timeout_seconds is not None:
+            arguments += ["--request-timeout", str(self.request_timeout_seconds)]
+        if self.max_connections is not None:
+            arguments += ["--max-connections", str(self.max_connections)]
+        return arguments
+
+
+#: the server's defaults
+DEFAULT_OPTIONS = ServeOptions()
+
+
 def start(
-    host: str,
-    port: int,
-    data_dir: Path,
-    *,
-    token_lifetime_seconds: float | None = None,
-    executor: bool = True,
+    host: str, port: int, data_dir: Path, options: ServeOptions = DEFAULT_OPTIONS
 ) -> StartOutcome:
     """``pfctl server start``: a background server for ``data_dir`` on ``host:port``.
 
@@ -188,9 +165,7 @@ def start(
     is left alone and reported; on another address it is an error (stop it first).
     """
     try:
-        started = start_background(
-            host, port, data_dir, token_lifetime_seconds=token_lifetime_seconds, executor=executor
-        )
+        started = start_background(host, port, data_dir, options)
     except AlreadyRunningError as error:
         running = error.running
         if running.host != host or port not in (0, running.port):
@@ -204,55 +179,59 @@ def start_background(
     host: str,
     port: int,
     data_dir: Path,
+    options: ServeOptions = DEFAULT_OPTIONS,
     *,
-    token_lifetime_seconds: float | None = None,
-    executor: bool = True,
     wait_seconds: float = 30.0,
 ) -> ServerInfo:
-    """Start ``pfctl server run`` detached and return once it answers HTTP."""
+    """Start ``pfctl server run`` detached and return once it answers HTTP.
+
+    The data directory and its database are checked here first, so that a damaged one is
+    reported as such rather than as a server that did not start.
+    """
+    from pfctl.server.store.database import Database
+
     running = recorded_server(data_dir)
     if running is not None:
         raise AlreadyRunningError(running, data_dir)
-    _bind(host, port).close()  # report a busy port before forking
-    data_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pfctl",
-        "server",
-        "run",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-    ]
-    if token_lifetime_seconds is not None:
-        command += ["--token-lifetime", str(token_lifetime_seconds)]
-    if not executor:
-        command.append("--no-executor")
+    bind(host, port).close()  # report a busy port before forking
+    Database(data_dir).close()  # ... and a data directory or database that cannot be used
     log_path = data_dir / LOG_FILE
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    command = [sys.executable, "-m", "pfctl", "server", "run", "--host", host]
+    command += ["--port", str(port), "--data-dir", str(data_dir), "--log-file", str(log_path)]
+    command += options.arguments()
+    try:
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,  # until the server takes its log over (and if it fails before)
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+    except OSError as exc:
+        raise PfctlError(f"cannot write the server's log {log_path}: {exc.strerror}") from exc
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
-            detail = "; ".join(tail) or f"exit status {process.returncode}"
-            raise PfctlError(f"the server did not start: {detail} (log: {log_path})")
+            raise PfctlError(f"the server did not start: {_last_lines(log_path, process)}")
         info = recorded_server(data_dir)  # knows the real port when --port 0 was asked
         if info is not None and info.pid == process.pid and answers(info.url, timeout=0.5):
             return info
         time.sleep(0.1)
     process.terminate()
     raise PfctlError(f"the server did not answer within {wait_seconds:.0f} s (log: {log_path})")
+
+
+def _last_lines(log_path: Path, process: subprocess.Popen[bytes]) -> str:
+    """Why a server that exited at start did: the end of its log."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+            tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+    except OSError:
+        tail = []
+    detail = "; ".join(tail) or f"exit status {process.returncode}"
+    return f"{detail} (log: {log_path})"
 
 
 def status(data_dir: Path) -> tuple[ServerInfo, bool]:
