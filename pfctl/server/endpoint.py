@@ -9,6 +9,7 @@ them.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pfctl.server.apierrors import ApiError
+from pfctl.server.apierrors import ApiError, storage_error
 from pfctl.server.gojson import EncodedJson, go_json_kind, json_bytes, parse_json
 from pfctl.server.state import ServerState
 from pfctl.server.store.accounts import is_root
@@ -112,9 +113,16 @@ def endpoint(handler: Handler, *, public: bool = False) -> Callable[[Request], A
 
 
 def _authenticate_and_handle(handler: Handler, call: Call, token: str, public: bool) -> Any:
-    if not public:
-        call.user_name = _authenticate(call, token)
-    return handler(call)
+    try:
+        if not public:
+            call.user_name = _authenticate(call, token)
+        return handler(call)
+    except (sqlite3.Error, OSError) as error:
+        # A full disk is the client's to know about, as its own error; anything else is a bug.
+        refused = storage_error(error)
+        if refused is None:
+            raise
+        raise refused from error
 
 
 def _authenticate(call: Call, token: str) -> str:

@@ -144,11 +144,6 @@ def test_a_job_ending_during_a_short_outage_is_recorded_as_it_ended(
     wait_for(lambda: used_cpu(server) == "0", "the queue's room to come back")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs pfctl/server/endpoint.py to answer apierrors.storage_error(exc) (owned by the "
-    "API's engineer; see the report of issue 14, item 4)",
-)
 def test_a_request_refused_for_a_full_disk_says_so(
     small_disk: Path, runtime_server: StartServer
 ) -> None:
