@@ -91,7 +91,7 @@ def _statuses(api: Api, job_ids: list[str]) -> dict[str, str]:
         params = {"maxKeys": "1000", **({"marker": marker} if marker else {})}
         page = api.get("/job", params=params).json()
         found.update({job["id"]: job["status"] for job in page["jobList"]})
-        if not page.get("truncated"):
+        if not page.get("isTruncated"):
             break
         marker = page["nextMarker"]
     return {job_id: found.get(job_id, "missing") for job_id in job_ids}
