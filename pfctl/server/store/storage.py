@@ -95,9 +95,9 @@ class Store:
         cursor.row_factory = None
         return cursor.execute(sql, params).fetchall()
 
-    def list_jobs_in_status(self, statuses: Iterable[str]) -> list[JobRecord]:
-        """Every live job whose status is one of ``statuses``, oldest first."""
-        wanted = list(statuses)
+    def list_jobs_in_status(self, wanted_statuses: Iterable[str]) -> list[JobRecord]:
+        """Every live job whose status is one of ``wanted_statuses``, oldest first."""
+        wanted = list(wanted_statuses)
         if not wanted:
             return []
         marks = ",".join("?" * len(wanted))
