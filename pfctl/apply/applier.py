@@ -211,7 +211,9 @@ def apply_plan(
     pool = ThreadPoolExecutor(max_workers=max(1, settings.parallelism))
     try:
         for action in plan.actions:
-            if action.refusal is not None:
+            if action.error is not None:
+                record(JobResult(action.id, Outcome.FAILED, action, action.error))
+            elif action.refusal is not None:
                 record(JobResult(action.id, Outcome.FAILED, action, action.refusal))
             elif not action.is_change:
                 record(JobResult(action.id, Outcome.UNCHANGED, action))

@@ -192,7 +192,11 @@ class JobAction:
     ``changes`` are the differences a reviewer sees (pfctl's own labels and annotation never
     appear there); ``create_body`` (create, replace) and ``update`` (update, stop) are what the
     applier sends. ``refusal`` says why the applier will not execute a change without a flag
-    (``--force-replace``, ``--adopt``).
+    (``--force-replace``, ``--adopt``). ``error`` is a plan error: the change can never succeed
+    as planned (the server preflight found that the job cannot run: a missing or closed queue,
+    an unknown flavour, a request larger than the queue), so the applier sends nothing for it.
+    ``notes`` are information for the reviewer (whether the job fits its queue's free capacity
+    now).
     """
 
     id: str
@@ -205,6 +209,8 @@ class JobAction:
     update: UpdateRequest | None = None
     live_status: str | None = None
     location: SourceLocation | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def is_change(self) -> bool:
@@ -236,20 +242,28 @@ def noop_action(
             "update": None,
             "live_status": live_status,
             "location": location,
+            "error": None,
+            "notes": (),
         },
     )
     return action
 
 
-SUMMARY_KEYS = ("create", "update", "replace", "stop", "noop", "refused")
+SUMMARY_KEYS = ("create", "update", "replace", "stop", "noop", "refused", "errors")
 
 
 @dataclass(frozen=True)
 class Plan:
-    """One action per job, in manifest order then pruned jobs, plus warnings."""
+    """One action per job, in manifest order then pruned jobs, plus warnings.
+
+    ``left_out`` counts the manifests a selection (``-l``, ``--target``, ``--exclude``) left
+    out of the plan. A warning whose ``job_id`` is empty is about the whole plan (a preflight
+    that could not run).
+    """
 
     actions: tuple[JobAction, ...]
     warnings: tuple[PlanWarning, ...] = ()
+    left_out: int = 0
 
     @property
     def has_changes(self) -> bool:
@@ -261,11 +275,24 @@ class Plan:
         """The changes the applier will refuse with the options the plan was made with."""
         return tuple(action for action in self.actions if action.refusal is not None)
 
+    @property
+    def errors(self) -> tuple[JobAction, ...]:
+        """The changes that cannot succeed (plan errors, :attr:`JobAction.error`)."""
+        return tuple(action for action in self.actions if action.error is not None)
+
+    @property
+    def can_be_carried_out(self) -> bool:
+        """True when no change would be refused and none is a plan error."""
+        return not any(a.refusal is not None or a.error is not None for a in self.actions)
+
     def counts(self) -> dict[str, int]:
-        """Number of jobs per action (``refused`` also counts within its action)."""
+        """Number of jobs per action (``refused`` and ``errors`` also count within their
+        action)."""
         counts = dict.fromkeys(SUMMARY_KEYS, 0)
         for action in self.actions:
             counts[action.action.value] += 1
             if action.refusal is not None:
                 counts["refused"] += 1
+            if action.error is not None:
+                counts["errors"] += 1
         return counts

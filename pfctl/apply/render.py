@@ -15,7 +15,7 @@ from pfctl.apply.model import Action, FieldChange, JobAction, Plan
 from pfctl.spec.paths import escape_text, format_field_path
 
 if TYPE_CHECKING:
-    from pfctl.apply.steps import WaitReport
+    from pfctl.apply.wait import WaitReport
 
 #: Version of the JSON plan document; bumped on incompatible changes.
 PLAN_FORMAT_VERSION = 1
@@ -78,20 +78,37 @@ def summary_line(plan: Plan) -> str:
     """``Plan: 1 to create, ...`` or ``No changes: N unchanged.``"""
     counts = plan.counts()
     if not plan.has_changes:
-        return f"No changes: {counts['noop']} unchanged."
+        left_out = f"; {plan.left_out} left out by the selection" if plan.left_out else ""
+        return f"No changes: {counts['noop']} unchanged{left_out}."
     text = (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['replace']} to replace, {counts['stop']} to stop, {counts['noop']} unchanged"
     )
+    extra = []
     if counts["refused"]:
-        text += f" ({counts['refused']} refused)"
+        extra.append(f"{counts['refused']} refused")
+    if counts["errors"]:
+        extra.append(f"{counts['errors']} {'error' if counts['errors'] == 1 else 'errors'}")
+    if extra:
+        text += f" ({', '.join(extra)})"
+    if plan.left_out:
+        text += f"; {plan.left_out} manifest{'s' if plan.left_out != 1 else ''} left out"
     return text + "."
 
 
 def warning_lines(plan: Plan, *, color: bool = False) -> list[str]:
-    """The plan's warnings, one line each: ``warning: job-a: why``."""
+    """The plan's warnings, one line each: ``warning: job-a: why`` (``warning: why`` for a
+    warning about the whole plan)."""
     return [
-        _paint(escape_text(f"warning: {warning.job_id}: {warning.message}"), _WARNING_COLOR, color)
+        _paint(
+            escape_text(
+                f"warning: {warning.job_id}: {warning.message}"
+                if warning.job_id
+                else f"warning: {warning.message}"
+            ),
+            _WARNING_COLOR,
+            color,
+        )
         for warning in plan.warnings
     ]
 
@@ -118,8 +135,10 @@ def plan_document(plan: Plan, *, show_secrets: bool = False) -> dict[str, Any]:
         "formatVersion": PLAN_FORMAT_VERSION,
         "changed": plan.has_changes,
         "jobs": [_job_document(action, show_secrets) for action in plan.actions],
-        "warnings": [{"id": w.job_id, "message": w.message} for w in plan.warnings],
+        "errors": [{"id": a.id, "message": a.error} for a in plan.errors],
+        "warnings": [{"id": w.job_id or None, "message": w.message} for w in plan.warnings],
         "summary": plan.counts(),
+        "leftOut": plan.left_out,
     }
 
 
@@ -147,9 +166,14 @@ def _job_lines(action: JobAction, *, color: bool, show_secrets: bool) -> list[st
     if action.location is not None:
         head += f"  {action.location}"
     lines = [_paint(escape_text(head), _COLORS[action.action], color)]
+    if action.error:
+        error = escape_text(f"    # error: {action.error}")
+        lines.append(_paint(error, _COLORS[Action.STOP], color))
     if action.refusal:
         refusal = escape_text(f"    # refused: {action.refusal}")
         lines.append(_paint(refusal, _WARNING_COLOR, color))
+    for note in action.notes:
+        lines.append(escape_text(f"    # {note}"))
     for reason in action.reasons:
         if action.action is not Action.CREATE:
             lines.append(escape_text(f"    # {reason}"))
@@ -190,6 +214,8 @@ def _job_document(action: JobAction, show_secrets: bool) -> dict[str, Any]:
         "changes": changes,
         "reasons": list(action.reasons),
         "refused": action.refusal,
+        "error": action.error,
+        "notes": list(action.notes),
     }
 
 
@@ -249,7 +275,7 @@ def apply_document(
             }
             for result in report.results
         ],
-        "warnings": [{"id": w.job_id, "message": w.message} for w in plan.warnings],
+        "warnings": [{"id": w.job_id or None, "message": w.message} for w in plan.warnings],
         "summary": report.counts(),
         "wait": wait_document(waited) if waited is not None else None,
     }

@@ -27,7 +27,7 @@ from pfctl.errors import ExitCode, PfctlError
 if TYPE_CHECKING:
     from pfctl.apply.applier import ApplyReport, JobResult
     from pfctl.apply.model import DesiredJob, Plan, PlanOptions
-    from pfctl.apply.steps import WaitReport
+    from pfctl.apply.wait import WaitReport
 
 #: Show a progress bar instead of one line per job when this many jobs change on a terminal.
 PROGRESS_THRESHOLD = 20
@@ -183,12 +183,11 @@ def apply(
     from pfctl.apply.render import warning_lines
     from pfctl.apply.steps import (
         apply_settings,
-        apply_succeeded,
         check_plan_options,
         collection_deferred,
         plan_against_server,
-        wait_for_applied,
     )
+    from pfctl.apply.wait import apply_succeeded, wait_for_applied
 
     options = PlanOptions(
         apply_set=apply_set,

@@ -78,7 +78,10 @@ def test_json_plan_document() -> None:
         "stop": 0,
         "noop": 0,
         "refused": 0,
+        "errors": 0,
     }
+    assert document["errors"] == []
+    assert document["leftOut"] == 0
     job_a = document["jobs"][0]
     assert job_a["action"] == "update"
     assert job_a["source"] == "jobs.yaml:1:1"

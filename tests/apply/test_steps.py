@@ -9,14 +9,8 @@ import pytest
 from pfctl.apply.applier import ApplyReport, JobResult, Outcome
 from pfctl.apply.model import Action, DesiredJob, JobAction, Plan
 from pfctl.apply.render import apply_document, wait_lines
-from pfctl.apply.steps import (
-    DEFAULT_STOP_TIMEOUT,
-    WaitReport,
-    apply_settings,
-    apply_succeeded,
-    jobs_to_wait_for,
-    wait_for_applied,
-)
+from pfctl.apply.steps import DEFAULT_STOP_TIMEOUT, apply_settings
+from pfctl.apply.wait import WaitReport, apply_succeeded, jobs_to_wait_for, wait_for_applied
 from pfctl.errors import UsageError
 
 
