@@ -211,6 +211,8 @@ class JobAction:
     location: SourceLocation | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    live: LiveJob | None = field(default=None, repr=False, compare=False)
+    """The live job this action was planned against (``None``: the server had none)."""
 
     @property
     def is_change(self) -> bool:
@@ -219,10 +221,10 @@ class JobAction:
 
 
 def noop_action(
-    job_id: str, job_type: str | None, location: SourceLocation | None, live_status: str | None
+    job_id: str, job_type: str | None, location: SourceLocation | None, live: LiveJob | None
 ) -> JobAction:
     """``JobAction(id=job_id, action=Action.NOOP, job_type=job_type, location=location,
-    live_status=live_status)``, built several times faster.
+    live_status=live.status, live=live)``, built several times faster.
 
     A plan of thousands of unchanged jobs makes one of these per job, and a frozen dataclass's
     ``__init__`` sets every field through ``object.__setattr__``; this sets them all at once.
@@ -240,10 +242,11 @@ def noop_action(
             "refusal": None,
             "create_body": None,
             "update": None,
-            "live_status": live_status,
+            "live_status": live.status if live is not None else None,
             "location": location,
             "error": None,
             "notes": (),
+            "live": live,
         },
     )
     return action

@@ -164,7 +164,7 @@ def unchanged_noop(job: DesiredJob, live: LiveJob | None, options: PlanOptions) 
         )
     ):
         return None
-    return noop_action(job.id, job.type, job.location, status)
+    return noop_action(job.id, job.type, job.location, live)
 
 
 def plan_job_in_full(
@@ -188,7 +188,7 @@ def plan_job_in_full(
         ), []
 
     status = live.status
-    base = replace(base, live_status=status)
+    base = replace(base, live_status=status, live=live)
     final = status in FINAL_STATUSES
     record = live.last_applied()
     warnings: list[PlanWarning] = []
@@ -323,6 +323,7 @@ def plan_prune(live: LiveJob, apply_set: str) -> JobAction | None:
         action=Action.STOP,
         reasons=(f"pruned: no longer in the manifests of apply-set {apply_set}",),
         live_status=status,
+        live=live,
     )
 
 

@@ -208,10 +208,17 @@ def test_precomputed_records_give_the_same_plan() -> None:
 
 def test_noop_action_is_the_dataclass_with_every_field() -> None:
     location = SourceLocation("x.yaml", 1, 2)
-    built = noop_action("a", "single", location, "running")
+    live = LiveJob.from_wire({"id": "a", "status": "running"})
+    built = noop_action("a", "single", location, live)
     expected = JobAction(
-        id="a", action=Action.NOOP, job_type="single", location=location, live_status="running"
+        id="a",
+        action=Action.NOOP,
+        job_type="single",
+        location=location,
+        live_status="running",
+        live=live,
     )
+    assert built.live is live
     assert built == expected
     assert repr(built) == repr(expected)
     assert hash(built) == hash(expected)
