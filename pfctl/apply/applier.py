@@ -9,6 +9,8 @@ with one job per id and both succeed.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -96,11 +98,16 @@ class JobResult:
 
 @dataclass(frozen=True)
 class ApplySettings:
-    """How to execute: ``parallelism`` concurrent jobs; how long a replace waits for its stop."""
+    """How to execute: ``parallelism`` concurrent jobs; how long a replace waits for its stop,
+    and where its narration goes."""
 
     parallelism: int = DEFAULT_PARALLELISM
     stop_timeout: float | None = 300.0
     poll_interval: float = 0.5
+    #: Called (from a worker thread) with a line of narration while a replace waits for its job
+    #: to stop, every ``note_interval`` seconds.
+    on_note: Callable[[str], None] | None = None
+    note_interval: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,7 @@ def confirm_absent(
             warnings.extend(extra)
         else:
             actions.append(action)
-    return Plan(actions=tuple(actions), warnings=tuple(warnings))
+    return dataclasses.replace(plan, actions=tuple(actions), warnings=tuple(warnings))
 
 
 def apply_plan(
@@ -251,10 +258,10 @@ class _JobExecutor:
                 action.id, Outcome.FAILED, action, f"not attempted: {self.unreachable}"
             )
         try:
-            self.execute(action)
+            message = self.execute(action)
         except PfctlError as error:
             return self.recover(action, error)
-        return JobResult(action.id, _OUTCOME_OF[action.action], action)
+        return JobResult(action.id, _OUTCOME_OF[action.action], action, message)
 
     def recover(self, failed: JobAction, error: PfctlError) -> JobResult:
         """Read the job again and, if the situation changed, carry out the new plan once."""
@@ -275,10 +282,10 @@ class _JobExecutor:
         if again.refusal is not None:
             return JobResult(failed.id, Outcome.FAILED, again, again.refusal)
         try:
-            self.execute(again)
+            done = self.execute(again)
         except PfctlError as second:
             return JobResult(failed.id, Outcome.FAILED, again, str(second))
-        note = "; ".join(warning.message for warning in warnings)
+        note = "; ".join([warning.message for warning in warnings] + ([done] if done else []))
         return JobResult(failed.id, _OUTCOME_OF[again.action], again, note)
 
     def replan(
@@ -292,7 +299,8 @@ class _JobExecutor:
             return None, []
         return plan_prune(live, self.options.apply_set), []
 
-    def execute(self, action: JobAction) -> None:
+    def execute(self, action: JobAction) -> str:
+        """Send what ``action`` needs; what happened, for a replace (else ``""``)."""
         client = self.client
         if action.action is Action.CREATE:
             assert action.create_body is not None and action.job_type is not None
@@ -315,27 +323,52 @@ class _JobExecutor:
                 )
             client.stop_job(action.id)
         elif action.action is Action.REPLACE:
-            self.replace(action)
+            return self.replace(action)
+        return ""
 
-    def replace(self, action: JobAction) -> None:
-        """Stop if needed, wait for a final status, delete, create again under the same id."""
-        from pfctl.client.waiting import wait_for_jobs
-
+    def replace(self, action: JobAction) -> str:
+        """Stop if needed, wait for a final status, delete, create again under the same id;
+        says what happened (``stopped after 12 s (was running), deleted, created``)."""
         assert action.create_body is not None and action.job_type is not None
         status = action.live_status or ""
+        steps = []
         if status not in FINAL_STATUSES:
             if status != STOPPING_STATUS:
                 self.client.stop_job(action.id)
-            waited = wait_for_jobs(
-                self.client,
-                [action.id],
-                timeout=self.settings.stop_timeout,
-                poll_interval=self.settings.poll_interval,
-            )
-            if waited.pending:
-                raise PfctlError(
-                    f"the job did not reach a final status within {self.settings.stop_timeout} s "
-                    "of being stopped; it was not replaced"
-                )
+            final, elapsed = self.wait_stopped(action.id)
+            steps.append(f"stopped after {elapsed:.0f} s (was {status}, ended {final})")
         self.client.delete_job(action.id)
         self.client.create_job(action.job_type, action.create_body)
+        return ", ".join([*steps, "deleted", "created"])
+
+    def wait_stopped(self, job_id: str) -> tuple[str, float]:
+        """Poll ``job_id`` until its status is final; its final status and the seconds it took.
+
+        Narrates through ``settings.on_note`` every ``note_interval`` seconds, and gives up
+        after ``stop_timeout`` seconds (the job is then not replaced).
+        """
+        settings = self.settings
+        started = time.monotonic()
+        next_note = started + settings.note_interval
+        while True:
+            status = str(self.client.get_job(job_id).get("status") or "")
+            now = time.monotonic()
+            elapsed = now - started
+            if status in FINAL_STATUSES:
+                return status, elapsed
+            if settings.stop_timeout is not None and elapsed >= settings.stop_timeout:
+                raise PfctlError(
+                    f"the job did not reach a final status within {settings.stop_timeout:g} s "
+                    f"of being stopped (still {status}); it was not replaced"
+                )
+            if settings.on_note is not None and now >= next_note:
+                limit = (
+                    f" (giving up after {settings.stop_timeout:g} s)"
+                    if settings.stop_timeout is not None
+                    else ""
+                )
+                settings.on_note(
+                    f"still stopping {job_id} ({status}), {elapsed:.0f} s elapsed{limit}"
+                )
+                next_note = now + settings.note_interval
+            time.sleep(settings.poll_interval)

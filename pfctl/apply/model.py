@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from pfctl.apply.selection import Selection
 from pfctl.spec.rules import DEFAULT_PRIORITY
 from pfctl.spec.statuses import TERMINATING
 
@@ -148,6 +149,8 @@ class PlanOptions:
     force_replace: bool = False
     #: Prune even when the input holds no manifest (every job of the set is then stopped).
     allow_empty: bool = False
+    #: The jobs the plan covers (``-l``, ``--target``, ``--exclude``); prune stays inside it.
+    selection: Selection = field(default_factory=Selection)
 
 
 @dataclass(frozen=True)

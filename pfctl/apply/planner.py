@@ -71,23 +71,36 @@ def plan_changes(
     Live jobs that are neither desired nor prunable are ignored.
     """
     options = options or PlanOptions()
+    selection = options.selection
+    everything = selection.selects_everything
     live_by_id = {job.id: job for job in live_jobs}
     actions: list[JobAction] = []
     warnings: list[PlanWarning] = []
     seen: set[str] = set()
+    left_out = 0
     for job in desired:
         if job.id in seen:
             raise ValueError(f"job id {job.id!r} is desired twice")
         seen.add(job.id)
+        if not everything and not selection.selects(job.id, string_map(job.body.get("labels"))):
+            left_out += 1
+            continue
         action, job_warnings = plan_job(job, live_by_id.get(job.id), options)
         actions.append(action)
         warnings.extend(job_warnings)
     if options.prune and options.apply_set:
+        # Every manifest read counts as present, selected or not: a job whose manifest was
+        # left out is not pruned.
         for job_id in sorted(set(live_by_id) - seen):
-            pruned = plan_prune(live_by_id[job_id], options.apply_set)
+            live = live_by_id[job_id]
+            if not everything and not selection.selects(job_id, live.labels):
+                continue
+            pruned = plan_prune(live, options.apply_set)
             if pruned is not None:
                 actions.append(pruned)
-    return Plan(actions=tuple(actions), warnings=tuple(warnings))
+    for job_id in sorted(selection.excludes - seen):
+        warnings.append(PlanWarning(job_id, "--exclude names no manifest"))
+    return Plan(actions=tuple(actions), warnings=tuple(warnings), left_out=left_out)
 
 
 def own_labels(apply_set: str | None) -> dict[str, str]:

@@ -1,14 +1,12 @@
 """`pfctl diff` and `pfctl apply`: show and execute the plan that makes the server match manifests.
 
 Exit codes (docs/apply.md): diff 0 no changes, 1 changes, 2 error; apply 0 converged, 1 some job
-failed or could not be converged, 2 invalid manifests or usage.
+failed or could not be converged (or a saved plan is stale), 2 invalid manifests or usage.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,10 +20,26 @@ from pfctl.cli.connection import (
     open_client,
 )
 from pfctl.cli.help import examples
-from pfctl.errors import ExitCode, PfctlError
+from pfctl.cli.plan_io import load_desired, print_plan, require_inputs, save_plan
+from pfctl.cli.plan_options import (
+    AllowEmptyOption,
+    ApplySetOption,
+    ExcludeOption,
+    FilesOption,
+    OutOption,
+    OutputOption,
+    PlanFormat,
+    PruneOption,
+    RecursiveOption,
+    SelectorOption,
+    TargetOption,
+)
+from pfctl.errors import ExitCode, PfctlError, UsageError
 
 if TYPE_CHECKING:
-    from pfctl.apply.applier import ApplyReport, JobResult
+    from collections.abc import Sequence
+
+    from pfctl.apply.applier import ApplyReport, ApplySettings, JobResult
     from pfctl.apply.model import DesiredJob, Plan, PlanOptions
     from pfctl.apply.wait import WaitReport
 
@@ -33,117 +47,43 @@ if TYPE_CHECKING:
 PROGRESS_THRESHOLD = 20
 
 
-class PlanFormat(str, Enum):
-    """Values of ``-o/--output`` for diff and apply."""
-
-    TEXT = "text"
-    JSON = "json"
-
-
-FilesOption = Annotated[
-    list[str],
-    typer.Option(
-        "-f",
-        "--filename",
-        metavar="PATH",
-        help="Manifest file or directory, '-' for stdin; repeat for more.",
-    ),
-]
-RecursiveOption = Annotated[
-    bool, typer.Option("-R", "--recursive", help="Descend into sub-directories.")
-]
-PruneOption = Annotated[
-    bool,
-    typer.Option("--prune", help="Stop jobs of the apply-set that are gone from the manifests."),
-]
-ApplySetOption = Annotated[
-    str | None,
-    typer.Option(
-        "--apply-set",
-        metavar="NAME",
-        help="Label the jobs as members of this set (needed by --prune).",
-    ),
-]
-AllowEmptyOption = Annotated[
-    bool,
-    typer.Option(
-        "--allow-empty",
-        help="With --prune, accept input that holds no manifest (prune then stops every job "
-        "of the set).",
-    ),
-]
-OutputOption = Annotated[
-    PlanFormat, typer.Option("-o", "--output", help="Output format: text or json.")
-]
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``diff`` and ``apply`` to the root application."""
-    app.command(
-        "diff",
-        epilog=examples(
-            "pfctl diff -f jobs/",
-            "pfctl diff -R -f . -o json",
-            "pfctl diff -f jobs/ --apply-set team-a --prune",
-        ),
-    )(diff)
+    """Add ``apply`` to the root application."""
     app.command(
         "apply",
         epilog=examples(
             "pfctl apply -f jobs/ --dry-run",
             "pfctl apply -f jobs/",
             "pfctl apply -f jobs/ --apply-set team-a --prune",
+            "pfctl apply -f jobs/ --target train-a --target train-b",
+            "pfctl apply -f jobs/ --dry-run --out plan.json",
+            "pfctl apply plan.json",
             "pfctl apply -f train.yaml --wait --timeout 3600",
             "cat job.yaml | pfctl apply -f -",
         ),
     )(apply)
 
 
-def diff(
-    *,
-    filename: FilesOption,
-    recursive: RecursiveOption = False,
-    prune: PruneOption = False,
-    apply_set: ApplySetOption = None,
-    allow_empty: AllowEmptyOption = False,
-    output: OutputOption = PlanFormat.TEXT,
-    show_secrets: Annotated[
-        bool, typer.Option("--show-secrets", help="Show secret-looking env values unmasked.")
-    ] = False,
-    server: ServerOption = None,
-    user: UserOption = None,
-    password: PasswordOption = None,
-    pf_config: PfConfigOption = None,
-    request_timeout: RequestTimeoutOption = None,
-) -> None:
-    """Show what apply would change. Exit 0: no changes, 1: changes, 2: error."""
-    from pfctl.apply.model import PlanOptions
-    from pfctl.apply.steps import check_plan_options, collection_deferred, plan_against_server
-
-    try:
-        options = PlanOptions(apply_set=apply_set, prune=prune, allow_empty=allow_empty)
-        check_plan_options(options)
-        with collection_deferred():
-            desired = _load(filename, recursive, options)
-        with (
-            open_client(server, user, password, pf_config, request_timeout) as client,
-            collection_deferred(),
-        ):
-            plan = plan_against_server(client, desired, options, confirm_creates=True)
-    except PfctlError as error:
-        # kubectl diff's convention: 1 means "changes", so every error is 2.
-        raise PfctlError(str(error), exit_code=ExitCode.USAGE) from None
-    _print_plan(plan, output, show_secrets)
-    raise typer.Exit(int(ExitCode.FAILURE if plan.has_changes else ExitCode.OK))
-
-
 def apply(
     *,
-    filename: FilesOption,
+    plan_file: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[PLANFILE]",
+            help="A plan saved by `pfctl diff --out` or `apply --dry-run --out`: carry out "
+            "exactly that plan, or refuse if it is stale.",
+            show_default=False,
+        ),
+    ] = None,
+    filename: FilesOption = None,
     recursive: RecursiveOption = False,
+    selector: SelectorOption = None,
+    target: TargetOption = None,
+    exclude: ExcludeOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
+    out: OutOption = None,
     prune: PruneOption = False,
     apply_set: ApplySetOption = None,
     allow_empty: AllowEmptyOption = False,
@@ -153,6 +93,12 @@ def apply(
     ] = False,
     adopt: Annotated[
         bool, typer.Option("--adopt", help="Take over existing jobs not created by pfctl.")
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "-y", "--yes", help="Replace and stop jobs without asking (a terminal asks once)."
+        ),
     ] = False,
     wait: Annotated[
         bool,
@@ -177,72 +123,206 @@ def apply(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Make the server match the manifests. Exit 0: converged, 1: some job failed, 2: error."""
-    from pfctl.apply.applier import apply_plan
+    """Make the server match the manifests, or carry out a saved plan. Exit 0: converged,
+    1: some job failed or the saved plan is stale, 2: error."""
     from pfctl.apply.model import PlanOptions
-    from pfctl.apply.render import warning_lines
+    from pfctl.apply.selection import selection_from_options
     from pfctl.apply.steps import (
         apply_settings,
         check_plan_options,
         collection_deferred,
         plan_against_server,
     )
-    from pfctl.apply.wait import apply_succeeded, wait_for_applied
 
+    settings = apply_settings(parallelism, timeout)
+    if plan_file is not None:
+        _check_plan_file_flags(
+            filename=filename,
+            recursive=recursive,
+            selector=selector,
+            target=target,
+            exclude=exclude,
+            dry_run=dry_run,
+            out=out,
+            prune=prune,
+            apply_set=apply_set,
+            allow_empty=allow_empty,
+            force_replace=force_replace,
+            adopt=adopt,
+        )
+        _apply_saved_plan(
+            plan_file,
+            (server, user, password, pf_config, request_timeout),
+            settings=settings,
+            yes=yes,
+            wait=wait,
+            timeout=timeout,
+            output=output,
+        )
+        return
+    paths = require_inputs(filename)
+    if out is not None and not dry_run:
+        raise UsageError("--out saves a plan without carrying it out: use it with --dry-run")
     options = PlanOptions(
         apply_set=apply_set,
         prune=prune,
         adopt=adopt,
         force_replace=force_replace,
         allow_empty=allow_empty,
+        selection=selection_from_options(selector, target or (), exclude or ()),
     )
     check_plan_options(options)
-    settings = apply_settings(parallelism, timeout)
     with collection_deferred():
-        desired = _load(filename, recursive, options)
+        desired = load_desired(paths, recursive, options)
     with open_client(server, user, password, pf_config, request_timeout) as client:
         with collection_deferred():
             plan = plan_against_server(
                 client, desired, options, confirm_creates=dry_run, parallelism=parallelism
             )
         if dry_run:
-            _print_plan(plan, output, show_secrets=False)
-            raise typer.Exit(int(ExitCode.FAILURE if plan.refused else ExitCode.OK))
-        if output is PlanFormat.TEXT:
-            for line in warning_lines(plan):
-                typer.echo(line, err=True)
-        changes = sum(1 for action in plan.actions if action.is_change)
-        with _Progress(len(plan.actions), changes, text=output is PlanFormat.TEXT) as progress:
-            report = apply_plan(
-                client, plan, desired, options, settings=settings, on_result=progress.add
-            )
-        waited = None
-        if wait:
-            show = _show_status if output is PlanFormat.TEXT else None
-            waited = wait_for_applied(client, report, desired, timeout=timeout, on_status=show)
+            if out is not None:
+                save_plan(out, client, plan, desired, paths, recursive, options)
+            print_plan(plan, output, show_secrets=False)
+            raise typer.Exit(int(ExitCode.OK if plan.can_be_carried_out else ExitCode.FAILURE))
+        _carry_out(
+            client,
+            plan,
+            desired,
+            options,
+            settings,
+            yes=yes,
+            wait=wait,
+            timeout=timeout,
+            output=output,
+        )
+
+
+def _carry_out(
+    client: Any,
+    plan: Plan,
+    desired: Sequence[DesiredJob],
+    options: PlanOptions,
+    settings: ApplySettings,
+    *,
+    yes: bool,
+    wait: bool,
+    timeout: float | None,
+    output: PlanFormat,
+) -> None:
+    """List and confirm the destructive changes, execute the plan, wait, report and exit."""
+    import dataclasses
+
+    from pfctl.apply.applier import apply_plan
+    from pfctl.apply.render import warning_lines
+    from pfctl.apply.wait import apply_succeeded, wait_for_applied
+
+    text = output is PlanFormat.TEXT
+    if text:
+        for line in warning_lines(plan):
+            typer.echo(line, err=True)
+    _confirm_destructive(plan, yes=yes)
+    if text:
+        settings = dataclasses.replace(settings, on_note=_narrate)
+    changes = sum(1 for action in plan.actions if action.is_change)
+    with _Progress(len(plan.actions), changes, text=text) as progress:
+        report = apply_plan(
+            client, plan, desired, options, settings=settings, on_result=progress.add
+        )
+    waited = None
+    if wait:
+        show = _show_status if text else None
+        waited = wait_for_applied(client, report, desired, timeout=timeout, on_status=show)
     _print_report(report, plan, waited, output)
     ok = apply_succeeded(report, waited)
     raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
 
 
-def _load(paths: list[str], recursive: bool, options: PlanOptions) -> list[DesiredJob]:
-    from pfctl.apply.steps import check_prune_input, load_manifest_files, require_valid
-    from pfctl.manifests.report import problem_line
+def _confirm_destructive(plan: Plan, *, yes: bool) -> None:
+    """List the replaces and stops on stderr; on a terminal, ask once unless ``yes``.
 
-    result = load_manifest_files(paths, recursive)
-    for problem in result.problems:
-        typer.echo(problem_line(problem), err=True)
-    check_prune_input(result, options)
-    return require_valid(result)
+    Without a terminal the flags given (``--force-replace``, ``--prune``, ``stopped: true``)
+    are the consent, as for kubectl and Terraform's ``-auto-approve`` in CI.
+    """
+    from pfctl.apply.destructive import (
+        confirmation_question,
+        destructive_actions,
+        destructive_lines,
+    )
+
+    actions = destructive_actions(plan)
+    if not actions:
+        return
+    for line in destructive_lines(actions):
+        typer.echo(line, err=True)
+    if yes or not sys.stdin.isatty():
+        return
+    # Asked on stderr and read from stdin by hand: click's prompt writes to stdout, which a
+    # script may be reading.
+    sys.stderr.write(f"{confirmation_question(actions)} [y/N]: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+        raise PfctlError("apply cancelled: nothing was changed")
 
 
-def _print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
-    from pfctl.apply.render import render_json, render_text
+def _narrate(line: str) -> None:
+    from pfctl.spec.paths import escape_text
 
-    if output is PlanFormat.JSON:
-        typer.echo(render_json(plan, show_secrets=show_secrets), nl=False)
-    else:
-        typer.echo(render_text(plan, color=_use_color(), show_secrets=show_secrets), nl=False)
+    typer.echo(escape_text(line), err=True)
+
+
+def _apply_saved_plan(
+    plan_file: str,
+    connection: tuple[str | None, str | None, str | None, str | None, str | None],
+    *,
+    settings: ApplySettings,
+    yes: bool,
+    wait: bool,
+    timeout: float | None,
+    output: PlanFormat,
+) -> None:
+    """Carry out a saved plan exactly, after checking it is from this server and user and is
+    not stale (:mod:`pfctl.apply.saved`)."""
+    from pfctl.apply.saved import read_saved_plan
+    from pfctl.apply.saved_check import prepare_saved_apply
+
+    saved = read_saved_plan(plan_file)
+    with open_client(*connection) as client:
+        plan, desired, options = prepare_saved_apply(client, saved)
+        _carry_out(
+            client,
+            plan,
+            desired,
+            options,
+            settings,
+            yes=yes,
+            wait=wait,
+            timeout=timeout,
+            output=output,
+        )
+
+
+def _check_plan_file_flags(**given: object) -> None:
+    """A saved plan records its inputs and options: refuse flags that would change it."""
+    names = {
+        "filename": "-f",
+        "recursive": "-R",
+        "selector": "-l",
+        "target": "--target",
+        "exclude": "--exclude",
+        "dry_run": "--dry-run",
+        "out": "--out",
+        "prune": "--prune",
+        "apply_set": "--apply-set",
+        "allow_empty": "--allow-empty",
+        "force_replace": "--force-replace",
+        "adopt": "--adopt",
+    }
+    used = [names[name] for name, value in given.items() if value]
+    if used:
+        raise UsageError(
+            f"{', '.join(used)} cannot be used with a saved plan: the plan file records its "
+            "inputs and options; run `pfctl diff` again to make a new plan"
+        )
 
 
 def _show_status(job_id: str, status: Any) -> None:
@@ -265,10 +345,6 @@ def _print_report(
         for line in wait_lines(waited):
             typer.echo(line, err=True)
     typer.echo(apply_summary_line(report))
-
-
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 class _Progress:

@@ -6,10 +6,19 @@ from collections.abc import Callable
 
 import typer
 
-from pfctl.cli import apply_cmd, config_cmd, job_cmd, schema_cmd, server_cmd, validate_cmd
+from pfctl.cli import (
+    apply_cmd,
+    config_cmd,
+    diff_cmd,
+    job_cmd,
+    schema_cmd,
+    server_cmd,
+    validate_cmd,
+)
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     validate_cmd.register,
+    diff_cmd.register,
     apply_cmd.register,
     job_cmd.register,
     server_cmd.register,

@@ -57,6 +57,9 @@ class InputList:
 
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    """One warning per directory whose sub-directories were not read (no ``-R``): a manifest
+    there must not pass unseen. Unlike ``problems``, these inputs were left out by choice."""
 
 
 def find_inputs(paths: Sequence[str], *, recursive: bool) -> list[str]:
@@ -75,6 +78,8 @@ def list_inputs(paths: Sequence[str], *, recursive: bool) -> InputList:
             mode = _mode(given)
             if stat.S_ISDIR(mode):
                 candidates = _directory_files(given, recursive=recursive, problems=found.problems)
+                if not recursive:
+                    found.notices.extend(_unread_subdirectories(given))
             elif stat.S_ISREG(mode):
                 candidates = [given]
             else:
@@ -124,6 +129,33 @@ def _directory_files(directory: str, *, recursive: bool, problems: list[Problem]
         hint = "" if recursive else " (use -R to read its subdirectories)"
         raise InputError(f"{directory}: no *.yaml, *.yml or *.json files{hint}")
     return files
+
+
+def _unread_subdirectories(directory: str) -> list[Problem]:
+    """A warning naming the sub-directories of ``directory`` that are not read without ``-R``
+    (hidden ones aside), or nothing."""
+    try:
+        with os.scandir(directory) as listing:
+            names = sorted(
+                entry.name
+                for entry in listing
+                if not entry.name.startswith(".") and _is_directory(entry)
+            )
+    except OSError:
+        return []
+    if not names:
+        return []
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    count = f"{len(names)} sub-director{'ies' if len(names) != 1 else 'y'}"
+    message = f"{count} not read ({shown}); use -R to read them too"
+    return [Problem(directory, 1, 1, DOCUMENT_PATH, message, "warning")]
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _walk(

@@ -91,10 +91,13 @@ def iter_outcomes(
 
 
 def _listing_outcomes(listed: InputList) -> Iterator[FileOutcome]:
-    """What listing the inputs found (entries skipped, directories that could not be listed),
-    as outcomes of inputs that were not read."""
+    """What listing the inputs found: entries skipped and directories that could not be listed,
+    as outcomes of inputs that were not read; sub-directories not read without ``-R``, as
+    warnings."""
     for problem in listed.problems:
         yield FileOutcome(problem.source, problems=[problem], unread=True)
+    for notice in listed.notices:
+        yield FileOutcome(notice.source, problems=[notice])
 
 
 def _early_pool(paths: Sequence[str]) -> ProcessPoolExecutor | None:

@@ -161,7 +161,7 @@ def build_openapi() -> dict[str, Any]:
     from starlette.routing import Route
 
     from pfctl.server.routes import all_routes
-    from pfctl.spec.schemas import SCHEMA_NAMES, load_schema
+    from pfctl.spec.schemas import REQUEST_SCHEMA_NAMES, load_schema
 
     paths: dict[str, dict[str, Any]] = {}
     for route in all_routes():
@@ -175,7 +175,7 @@ def build_openapi() -> dict[str, Any]:
     from pfctl.server.openapi_responses import COMPONENTS
 
     schemas: dict[str, Any] = {}
-    for name in SCHEMA_NAMES:
+    for name in REQUEST_SCHEMA_NAMES:
         key = _schema_key(name)
         schemas[key] = _component_refs(load_schema(name), key)
     schemas.update(COMPONENTS)

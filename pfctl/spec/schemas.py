@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     import jsonschema.protocols
     import referencing
 
-__all__ = ["SCHEMA_NAMES", "load_schema", "schema_dir", "validator_for"]
+__all__ = ["REQUEST_SCHEMA_NAMES", "SCHEMA_NAMES", "load_schema", "schema_dir", "validator_for"]
 
-#: Every schema file, by name (``schemas/<name>.schema.json``).
-SCHEMA_NAMES: tuple[str, ...] = (
+#: The schemas of PaddleFlow requests and pfctl manifests, by name.
+REQUEST_SCHEMA_NAMES: tuple[str, ...] = (
     "scheduling-policy",
     "flavour",
     "file-system",
@@ -35,6 +35,9 @@ SCHEMA_NAMES: tuple[str, ...] = (
     "update-job",
     "manifest",
 )
+#: Every schema file, by name (``schemas/<name>.schema.json``): the requests', and that of the
+#: plan files `pfctl diff --out` writes.
+SCHEMA_NAMES: tuple[str, ...] = (*REQUEST_SCHEMA_NAMES, "plan")
 
 
 @functools.cache

@@ -1,0 +1,72 @@
+"""What `pfctl diff` and `pfctl apply` share on the command line: reading the manifests,
+printing a plan and saving it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from pfctl.cli.plan_options import PlanFormat
+from pfctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from pfctl.apply.model import DesiredJob, Plan, PlanOptions
+
+
+def require_inputs(filename: list[str] | None) -> list[str]:
+    """The ``-f`` paths; :class:`UsageError` when there are none."""
+    if not filename:
+        raise UsageError("no manifests given: pass -f PATH (a file, a directory or '-')")
+    return filename
+
+
+def save_plan(  # noqa: PLR0917 - the parts of one plan, in the order they were made
+    out: str,
+    client: Any,
+    plan: Plan,
+    desired: Sequence[DesiredJob],
+    paths: list[str],
+    recursive: bool,
+    options: PlanOptions,
+) -> None:
+    """Write the plan to ``out`` with what it was computed from (:mod:`pfctl.apply.saved`)."""
+    from pfctl.apply.saved import PlanContext, write_saved_plan
+
+    context = PlanContext.for_client(client, inputs=paths, recursive=recursive, options=options)
+    write_saved_plan(out, plan, desired, context)
+    typer.echo(f"Saved the plan to {out}; carry it out with: pfctl apply {out}", err=True)
+
+
+def load_desired(paths: list[str], recursive: bool, options: PlanOptions) -> list[DesiredJob]:
+    """Load and check the manifests, printing their problems; the desired jobs, or an error
+    (nothing is sent when any manifest is invalid)."""
+    from pfctl.apply.selection import check_targets
+    from pfctl.apply.steps import check_prune_input, load_manifest_files, require_valid
+    from pfctl.manifests.report import problem_line
+
+    result = load_manifest_files(paths, recursive)
+    for problem in result.problems:
+        typer.echo(problem_line(problem), err=True)
+    check_prune_input(result, options)
+    desired = require_valid(result)
+    check_targets(options.selection, (job.id for job in desired))
+    return desired
+
+
+def print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
+    """The plan on stdout, as text (coloured on a terminal) or JSON."""
+    from pfctl.apply.render import render_json, render_text
+
+    if output is PlanFormat.JSON:
+        typer.echo(render_json(plan, show_secrets=show_secrets), nl=False)
+    else:
+        typer.echo(render_text(plan, color=use_color(), show_secrets=show_secrets), nl=False)
+
+
+def use_color() -> bool:
+    """Colour on a terminal unless ``NO_COLOR`` is set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
