@@ -10,7 +10,6 @@ with one job per id and both succeed.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pfctl.apply.model import (
     APPLY_SET_LABEL,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
-    STOPPING_STATUS,
     Action,
     DesiredJob,
     JobAction,
@@ -32,7 +30,6 @@ from pfctl.apply.model import (
 )
 from pfctl.apply.planner import plan_job, plan_prune
 from pfctl.errors import PfctlError
-from pfctl.spec.statuses import FINAL_STATUSES
 
 DEFAULT_PARALLELISM = 10
 LIST_PAGE_SIZE = 1000
@@ -328,47 +325,12 @@ class _JobExecutor:
 
     def replace(self, action: JobAction) -> str:
         """Stop if needed, wait for a final status, delete, create again under the same id;
-        says what happened (``stopped after 12 s (was running), deleted, created``)."""
+        says what happened (``stopped after 12 s (was running, ended terminated), deleted,
+        created``)."""
+        from pfctl.apply.stopping import stop_until_final
+
         assert action.create_body is not None and action.job_type is not None
-        status = action.live_status or ""
-        steps = []
-        if status not in FINAL_STATUSES:
-            if status != STOPPING_STATUS:
-                self.client.stop_job(action.id)
-            final, elapsed = self.wait_stopped(action.id)
-            steps.append(f"stopped after {elapsed:.0f} s (was {status}, ended {final})")
+        stopped = stop_until_final(self.client, action.id, action.live_status, self.settings)
         self.client.delete_job(action.id)
         self.client.create_job(action.job_type, action.create_body)
-        return ", ".join([*steps, "deleted", "created"])
-
-    def wait_stopped(self, job_id: str) -> tuple[str, float]:
-        """Poll ``job_id`` until its status is final; its final status and the seconds it took.
-
-        Narrates through ``settings.on_note`` every ``note_interval`` seconds, and gives up
-        after ``stop_timeout`` seconds (the job is then not replaced).
-        """
-        settings = self.settings
-        started = time.monotonic()
-        next_note = started + settings.note_interval
-        while True:
-            status = str(self.client.get_job(job_id).get("status") or "")
-            now = time.monotonic()
-            elapsed = now - started
-            if status in FINAL_STATUSES:
-                return status, elapsed
-            if settings.stop_timeout is not None and elapsed >= settings.stop_timeout:
-                raise PfctlError(
-                    f"the job did not reach a final status within {settings.stop_timeout:g} s "
-                    f"of being stopped (still {status}); it was not replaced"
-                )
-            if settings.on_note is not None and now >= next_note:
-                limit = (
-                    f" (giving up after {settings.stop_timeout:g} s)"
-                    if settings.stop_timeout is not None
-                    else ""
-                )
-                settings.on_note(
-                    f"still stopping {job_id} ({status}), {elapsed:.0f} s elapsed{limit}"
-                )
-                next_note = now + settings.note_interval
-            time.sleep(settings.poll_interval)
+        return ", ".join([*([stopped] if stopped else []), "deleted", "created"])

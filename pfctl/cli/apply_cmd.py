@@ -20,7 +20,7 @@ from pfctl.cli.connection import (
     open_client,
 )
 from pfctl.cli.help import examples
-from pfctl.cli.plan_io import load_desired, print_plan, require_inputs, save_plan
+from pfctl.cli.plan_io import confirm_once, load_desired, print_plan, require_inputs, save_plan
 from pfctl.cli.plan_options import (
     AllowEmptyOption,
     ApplySetOption,
@@ -34,7 +34,7 @@ from pfctl.cli.plan_options import (
     SelectorOption,
     TargetOption,
 )
-from pfctl.errors import ExitCode, PfctlError, UsageError
+from pfctl.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -254,14 +254,7 @@ def _confirm_destructive(plan: Plan, *, yes: bool) -> None:
         return
     for line in destructive_lines(actions):
         typer.echo(line, err=True)
-    if yes or not sys.stdin.isatty():
-        return
-    # Asked on stderr and read from stdin by hand: click's prompt writes to stdout, which a
-    # script may be reading.
-    sys.stderr.write(f"{confirmation_question(actions)} [y/N]: ")
-    sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
-        raise PfctlError("apply cancelled: nothing was changed")
+    confirm_once(confirmation_question(actions), yes=yes, what="apply")
 
 
 def _narrate(line: str) -> None:

@@ -9,6 +9,7 @@ import typer
 from pfctl.cli import (
     apply_cmd,
     config_cmd,
+    delete_cmd,
     diff_cmd,
     job_cmd,
     schema_cmd,
@@ -20,6 +21,7 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [
     validate_cmd.register,
     diff_cmd.register,
     apply_cmd.register,
+    delete_cmd.register,
     job_cmd.register,
     server_cmd.register,
     config_cmd.register,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from pfctl.cli.plan_options import PlanFormat
-from pfctl.errors import UsageError
+from pfctl.errors import PfctlError, UsageError
 
 if TYPE_CHECKING:
     from pfctl.apply.model import DesiredJob, Plan, PlanOptions
@@ -70,3 +70,18 @@ def print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
 def use_color() -> bool:
     """Colour on a terminal unless ``NO_COLOR`` is set."""
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def confirm_once(question: str, *, yes: bool, what: str) -> None:
+    """Ask ``question`` once on a terminal (stdin a TTY) unless ``yes``; anything but ``y``
+    cancels with exit 1. Without a terminal the flags given are the consent.
+
+    Asked on stderr and read from stdin by hand: click's prompt writes to stdout, which a
+    script may be reading.
+    """
+    if yes or not sys.stdin.isatty():
+        return
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in {"y", "yes"}:
+        raise PfctlError(f"{what} cancelled: nothing was changed")
