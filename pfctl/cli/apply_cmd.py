@@ -218,8 +218,10 @@ def _carry_out(
 
     text = output is PlanFormat.TEXT
     if text:
-        for line in warning_lines(plan):
-            typer.echo(line, err=True)
+        from pfctl.cli.color import enabled
+
+        for line in warning_lines(plan, color=enabled(sys.stderr)):
+            typer.echo(line, err=True, color=True)
     _confirm_destructive(plan, yes=yes)
     if text:
         settings = dataclasses.replace(settings, on_note=_narrate)

@@ -8,11 +8,12 @@ functions that run a command.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from pfctl import __version__
+from pfctl.cli.color import ColorMode, set_mode, severity
 from pfctl.errors import ExitCode, PfctlError
 
 app = typer.Typer(
@@ -39,8 +40,18 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    color: Annotated[
+        ColorMode,
+        typer.Option(
+            "--color",
+            help="Colour the output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+            "forces it), always or never.",
+            case_sensitive=False,
+        ),
+    ] = ColorMode.AUTO,
 ) -> None:
     """Declarative PaddleFlow jobs."""
+    set_mode(color)
 
 
 def _register_commands() -> None:
@@ -65,7 +76,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         from pfctl.spec.paths import escape_text
 
         # One line, whatever the message quotes (a manifest's key, a server's answer).
-        typer.echo(f"error: {escape_text(str(exc))}", err=True)
+        # color=True: click would strip the colour of a pipe that FORCE_COLOR asks to colour.
+        line = severity(f"error: {escape_text(str(exc))}", stream=sys.stderr)
+        typer.echo(line, err=True, color=True)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)

@@ -3,7 +3,6 @@ printing a plan and saving it."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,11 +45,22 @@ def load_desired(paths: list[str], recursive: bool, options: PlanOptions) -> lis
     (nothing is sent when any manifest is invalid)."""
     from pfctl.apply.selection import check_targets
     from pfctl.apply.steps import check_prune_input, load_manifest_files, require_valid
+    from pfctl.cli.color import severity
     from pfctl.manifests.report import problem_line
+
+    def severity_line(line: str) -> str:
+        # problem_line puts the severity after the location: colour that word.
+        for word, colored in (
+            (": error:", ": " + severity("error:", stream=sys.stderr)),
+            (": warning:", ": " + severity("warning:", stream=sys.stderr)),
+        ):
+            if word in line:
+                return line.replace(word, colored, 1)
+        return line
 
     result = load_manifest_files(paths, recursive)
     for problem in result.problems:
-        typer.echo(problem_line(problem), err=True)
+        typer.echo(severity_line(problem_line(problem)), err=True, color=True)
     check_prune_input(result, options)
     desired = require_valid(result)
     check_targets(options.selection, (job.id for job in desired))
@@ -64,12 +74,15 @@ def print_plan(plan: Plan, output: PlanFormat, show_secrets: bool) -> None:
     if output is PlanFormat.JSON:
         typer.echo(render_json(plan, show_secrets=show_secrets), nl=False)
     else:
-        typer.echo(render_text(plan, color=use_color(), show_secrets=show_secrets), nl=False)
+        text = render_text(plan, color=use_color(), show_secrets=show_secrets)
+        typer.echo(text, nl=False, color=True)
 
 
 def use_color() -> bool:
-    """Colour on a terminal unless ``NO_COLOR`` is set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colour for stdout, as ``--color``, ``NO_COLOR`` and ``FORCE_COLOR`` say."""
+    from pfctl.cli.color import enabled
+
+    return enabled(sys.stdout)
 
 
 def confirm_once(question: str, *, yes: bool, what: str) -> None:

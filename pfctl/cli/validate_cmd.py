@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import Annotated
 
@@ -58,11 +59,13 @@ def validate(
     Exit 0 when all are valid (warnings allowed), 1 when any is invalid, 2 on usage or
     unreadable input.
     """
+    from pfctl.cli.color import severity
     from pfctl.manifests import ReportStream, iter_outcomes
 
-    report = ReportStream(
-        output.value, quiet=quiet, out=typer.echo, err=lambda line: typer.echo(line, err=True)
-    )
+    def err(line: str) -> None:
+        typer.echo(severity(line, stream=sys.stderr), err=True, color=True)
+
+    report = ReportStream(output.value, quiet=quiet, out=typer.echo, err=err)
     outcomes = iter_outcomes(paths, recursive=recursive, keep_manifests=False, target=target.value)
     for outcome in outcomes:
         report.add(outcome)
