@@ -16,12 +16,14 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes, shared by all commands (see docs/exit-codes.md)."""
+    """Process exit codes, one rule for every command (docs/exit-codes.md)."""
 
     OK = 0
-    #: validate: some manifest invalid; diff: changes pending; apply/job: some operation failed.
+    #: The command ran and the answer is "no": invalid manifests or job files, changes pending
+    #: (diff), a job failed or was refused, the server refused or failed the operation.
     FAILURE = 1
-    #: usage error, unreadable input, or (for diff/apply) an error that prevented the run.
+    #: The command could not run: usage, unreadable input, configuration, no answer from the
+    #: server, the login refused. (``pfctl diff`` reports every error as 2: its 1 means changes.)
     USAGE = 2
     #: an unexpected internal error: a bug in pfctl.
     INTERNAL = 3

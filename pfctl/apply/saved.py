@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pfctl.apply.model import (
+    LAST_APPLIED_ANNOTATION,
     Action,
     DesiredJob,
     FieldChange,
@@ -110,8 +111,11 @@ def observed_state(live: LiveJob) -> dict[str, Any]:
     """What a plan records of a live job it touches, and checks again before carrying it out."""
     return {
         "status": live.status,
+        "priority": live.priority,
         "labels": dict(live.labels),
-        "annotations": {k: v for k, v in live.annotations.items() if k != "pfctl/last-applied"},
+        "annotations": {
+            key: value for key, value in live.annotations.items() if key != LAST_APPLIED_ANNOTATION
+        },
         "lastApplied": digest(live.record) if live.record is not None else None,
     }
 
@@ -248,18 +252,13 @@ def read_saved_plan(path: str) -> SavedPlan:
         raise PlanFileError(message) from None
     try:
         content = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise PlanFileError(
             f"{path}: not a plan file: not complete JSON (truncated, or another kind of file)"
         ) from None
     if not isinstance(content, dict) or content.get("kind") != PLAN_FILE_KIND:
         raise PlanFileError(f'{path}: not a plan file (no "kind": "{PLAN_FILE_KIND}")')
-    version = content.get("formatVersion")
-    if version != PLAN_FILE_FORMAT:
-        raise PlanFileError(
-            f"{path}: plan format {version!r} is not the format this pfctl reads "
-            f"({PLAN_FILE_FORMAT}); make the plan again with `pfctl diff --out`"
-        )
+    _check_format(path, content.get("formatVersion"))
     checksum = content.pop("checksum", None)
     if checksum != digest(content):
         raise PlanFileError(
@@ -269,6 +268,21 @@ def read_saved_plan(path: str) -> SavedPlan:
     content["checksum"] = checksum
     _check_schema(path, content)
     return _saved_plan(path, content)
+
+
+def _check_format(path: str, version: Any) -> None:
+    if version == PLAN_FILE_FORMAT:
+        return
+    if type(version) is not int:
+        age = "an unknown format"
+    elif version < PLAN_FILE_FORMAT:
+        age = "an older format, from an earlier pfctl"
+    else:
+        age = "a newer format, from a later pfctl"
+    raise PlanFileError(
+        f"{path}: plan format {version!r} is {age}; this pfctl reads format "
+        f"{PLAN_FILE_FORMAT}: make the plan again with `pfctl diff --out`"
+    )
 
 
 def _check_schema(path: str, content: Mapping[str, Any]) -> None:

@@ -4,13 +4,14 @@ Terraform's rule for saved plans, for jobs: the plan is carried out exactly as s
 all. It is refused when it was made for another server or user (:class:`PlanFileError`, exit 2),
 and when it is stale (:class:`StalePlanError`, exit 1, every difference listed): a manifest was
 changed, added or removed since, or a job the plan touches is no longer as the plan saw it
-(status, labels, annotations, last-applied record), or a job it would create exists now.
+(status, priority, labels, annotations, last-applied record), or a job it would create exists
+now.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -28,36 +29,54 @@ from pfctl.spec.paths import escape_text
 
 #: Live jobs read at once when checking jobs the listing did not show.
 _READ_PARALLELISM = 10
+_ADVICE = "make a new plan with `pfctl diff --out` and review it"
 
 
 class StalePlanError(PfctlError):
-    """The manifests or the jobs changed since the plan was made; nothing was sent."""
+    """The manifests or the jobs changed since the plan was made; nothing was sent.
+
+    ``str()`` is one line holding every difference, as the top-level handler prints an error;
+    :meth:`lines` gives the summary, one line per difference and the advice, for a caller that
+    prints them one per line (each line escaped, :func:`pfctl.spec.paths.escape_text`).
+    """
 
     exit_code = ExitCode.FAILURE
 
-    def __init__(self, path: str, differences: list[str]) -> None:
-        count = len(differences)
-        lines = [
-            f"the saved plan {path} is stale: {count} "
-            f"difference{'s' if count != 1 else ''} since it was made; nothing was sent"
+    def __init__(self, path: str, differences: Sequence[str]) -> None:
+        self.path = path
+        self.differences = tuple(differences)
+        count = len(self.differences)
+        self.summary = (
+            f"the saved plan {path} is stale: {count} difference{'s' if count != 1 else ''} "
+            "since it was made; nothing was sent"
+        )
+        super().__init__(f"{self.summary}: {'; '.join(self.differences)}; {_ADVICE}")
+
+    def lines(self) -> list[str]:
+        """The summary, each difference indented on a line of its own, and the advice."""
+        return [
+            escape_text(self.summary),
+            *(f"  {escape_text(difference)}" for difference in self.differences),
+            f"  {_ADVICE}",
         ]
-        lines += [f"  {escape_text(difference)}" for difference in differences]
-        lines.append("  make a new plan with `pfctl diff --out` and review it")
-        super().__init__("\n".join(lines))
-        self.differences = differences
 
 
 def prepare_saved_apply(
     client: Any, saved: SavedPlan
 ) -> tuple[Plan, list[DesiredJob], PlanOptions]:
     """The plan, desired jobs and options to carry out, once the plan is known to be for this
-    server and user and not stale."""
+    server and user and not stale.
+
+    The desired jobs are the manifests read again, every one with the digest the plan recorded:
+    the jobs a plain ``pfctl apply`` would have had, so that re-planning a failed change and
+    ``--wait`` (which also waits for unchanged jobs) behave as they would have.
+    """
     check_target(client, saved)
-    differences = manifest_differences(saved)
+    desired, differences = reread_manifests(saved)
     differences += live_differences(client, saved)
     if differences:
         raise StalePlanError(saved.path, differences)
-    return saved.plan, list(saved.desired), saved.context.options
+    return saved.plan, desired, saved.context.options
 
 
 def check_target(client: Any, saved: SavedPlan) -> None:
@@ -72,9 +91,9 @@ def check_target(client: Any, saved: SavedPlan) -> None:
         )
 
 
-def manifest_differences(saved: SavedPlan) -> list[str]:
-    """How the manifests differ from those the plan was made from (read again from the same
-    inputs, from the same working directory)."""
+def reread_manifests(saved: SavedPlan) -> tuple[list[DesiredJob], list[str]]:
+    """The manifests read again from the plan's inputs (relative to its working directory),
+    and how they differ from those the plan was made from: changed, gone, new or invalid."""
     from pfctl.apply.steps import desired_jobs, load_manifest_files
 
     context = saved.context
@@ -82,16 +101,14 @@ def manifest_differences(saved: SavedPlan) -> list[str]:
     try:
         result = load_manifest_files(paths, context.recursive)
     except PfctlError as error:
-        return [f"the manifests cannot be read again: {error}"]
-    differences = []
-    errors = [problem for problem in result.problems if problem.severity == "error"]
-    if errors:
-        first = errors[0]
-        differences.append(
-            f"{first.location()}: the manifests are no longer valid ({first.message}); "
-            "run `pfctl validate`"
-        )
-    now = {job.id: job for job in desired_jobs(result.manifests)}
+        return [], [f"the manifests cannot be read again: {error}"]
+    differences = [
+        f"{problem.location()}: the manifest is no longer valid: {problem.message}"
+        for problem in result.problems
+        if problem.severity == "error"
+    ]
+    desired = desired_jobs(result.manifests)
+    now = {job.id: job for job in desired}
     for job_id, (source, planned_digest) in saved.manifests.items():
         job = now.get(job_id)
         if job is None:
@@ -101,7 +118,7 @@ def manifest_differences(saved: SavedPlan) -> list[str]:
     for job_id, job in now.items():
         if job_id not in saved.manifests:
             differences.append(f"{job.location}: manifest {job_id} is new")
-    return differences
+    return desired, differences
 
 
 def live_differences(client: JobClient, saved: SavedPlan) -> list[str]:
@@ -135,8 +152,9 @@ def job_differences(job_id: str, seen: Mapping[str, Any] | None, now: LiveJob | 
         return [f"job {job_id} is gone (the plan saw it {seen['status']})"]
     current = observed_state(now)
     differences = []
-    if current["status"] != seen["status"]:
-        differences.append(f"job {job_id}: status {seen['status']} -> {current['status']}")
+    for field in ("status", "priority"):
+        if current[field] != seen[field]:
+            differences.append(f"job {job_id}: {field} {seen[field]} -> {current[field]}")
     for kind in ("labels", "annotations"):
         before, after = seen[kind], current[kind]
         for key in sorted(set(before) | set(after)):

@@ -34,9 +34,10 @@ DEFAULT_STOP_TIMEOUT = 300.0
 
 
 class InvalidManifestsError(PfctlError):
-    """Some manifest is invalid, so nothing was sent to the server."""
+    """Some manifest is invalid, so nothing was sent to the server: the answer is "no" (exit
+    1), as for validate."""
 
-    exit_code = ExitCode.USAGE
+    exit_code = ExitCode.FAILURE
 
 
 def check_plan_options(options: PlanOptions) -> None:

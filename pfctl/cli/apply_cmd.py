@@ -278,11 +278,20 @@ def _apply_saved_plan(
     """Carry out a saved plan exactly, after checking it is from this server and user and is
     not stale (:mod:`pfctl.apply.saved`)."""
     from pfctl.apply.saved import read_saved_plan
-    from pfctl.apply.saved_check import prepare_saved_apply
+    from pfctl.apply.saved_check import StalePlanError, prepare_saved_apply
+    from pfctl.cli.color import severity
 
     saved = read_saved_plan(plan_file)
     with open_client(*connection) as client:
-        plan, desired, options = prepare_saved_apply(client, saved)
+        try:
+            plan, desired, options = prepare_saved_apply(client, saved)
+        except StalePlanError as stale:
+            # One line per difference, each escaped: main's handler would join them into one.
+            first, *rest = stale.lines()
+            typer.echo(severity(f"error: {first}", stream=sys.stderr), err=True, color=True)
+            for line in rest:
+                typer.echo(line, err=True)
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
         _carry_out(
             client,
             plan,

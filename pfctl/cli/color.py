@@ -63,8 +63,15 @@ def paint(text: str, code: str, *, stream: TextIO | None = None) -> str:
 
 
 def severity(line: str, *, stream: TextIO | None = None) -> str:
-    """``line`` with a leading ``error:`` or ``warning:`` coloured (the rest left as it is)."""
-    for prefix, code in _SEVERITY_COLORS.items():
-        if line.startswith(prefix):
-            return paint(prefix, code, stream=stream) + line[len(prefix) :]
+    """``line`` with its severity word coloured: a leading ``error:``/``warning:``, or the one
+    after the location of a diagnostic (``file:1:2: error: $.path: ...``)."""
+    for word, code in _SEVERITY_COLORS.items():
+        if line.startswith(word):
+            return paint(word, code, stream=stream) + line[len(word) :]
+        infix = f": {word} "
+        at = line.find(infix)
+        if at >= 0:
+            start = at + 2
+            end = start + len(word)
+            return line[:start] + paint(word, code, stream=stream) + line[end:]
     return line

@@ -48,19 +48,9 @@ def load_desired(paths: list[str], recursive: bool, options: PlanOptions) -> lis
     from pfctl.cli.color import severity
     from pfctl.manifests.report import problem_line
 
-    def severity_line(line: str) -> str:
-        # problem_line puts the severity after the location: colour that word.
-        for word, colored in (
-            (": error:", ": " + severity("error:", stream=sys.stderr)),
-            (": warning:", ": " + severity("warning:", stream=sys.stderr)),
-        ):
-            if word in line:
-                return line.replace(word, colored, 1)
-        return line
-
     result = load_manifest_files(paths, recursive)
     for problem in result.problems:
-        typer.echo(severity_line(problem_line(problem)), err=True, color=True)
+        typer.echo(severity(problem_line(problem), stream=sys.stderr), err=True, color=True)
     check_prune_input(result, options)
     desired = require_valid(result)
     check_targets(options.selection, (job.id for job in desired))

@@ -80,6 +80,9 @@ class ServerConnectionError(PaddleFlowError):
     """No usable HTTP response: the server is unreachable, timed out or dropped the connection,
     redirected the request elsewhere, or sent more than the client reads."""
 
+    #: The command could not run: exit 2, as for usage and configuration errors.
+    exit_code = ExitCode.USAGE
+
     def __init__(self, message: str, *, hint: str = "", sent: bool = False) -> None:
         super().__init__(message, hint=hint)
         #: True when the request may have reached the server (its outcome is unknown).
@@ -91,6 +94,9 @@ class ServerConnectionError(PaddleFlowError):
 
 class AuthenticationError(PaddleFlowError):
     """The server refused the credentials or the token."""
+
+    #: The command could not run: exit 2, as for usage and configuration errors.
+    exit_code = ExitCode.USAGE
 
 
 class PermissionDeniedError(PaddleFlowError):

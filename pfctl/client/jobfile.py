@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pfctl.errors import InputError, UsageError
+from pfctl.errors import ExitCode, InputError, PfctlError, UsageError
 from pfctl.manifests.inputs import NotRead, read_bytes
 from pfctl.spec import paths
 from pfctl.spec.rules import JOBSPEC_KEYS
@@ -32,6 +32,13 @@ FLAVOUR_KEYS = ("name", "cpu", "mem", "scalarResources")
 FS_KEYS = ("name", "mountPath", "subPath", "readOnly")
 #: Keys of a pfctl manifest that are not part of the create body; accepted without a note.
 MANIFEST_KEYS = ("type", "stopped")
+
+
+class InvalidJobFileError(PfctlError):
+    """The job file was read but is not a valid request: the answer is "no" (exit 1), as for
+    an invalid manifest; nothing was sent."""
+
+    exit_code = ExitCode.FAILURE
 
 
 @dataclass
@@ -161,8 +168,9 @@ def create_body_from_file(
     creating a job of ``job_type`` (``single``, ``distributed`` or ``workflow``).
 
     ``on_note`` receives one line per key that carried a value but is ignored, as PaddleFlow
-    ignores it. Raises ``InputError`` for a file that cannot be read or is not a valid request of
-    that type (every problem listed), and ``UsageError`` when the file declares another ``type``.
+    ignores it. Raises ``InputError`` for a file that cannot be read, ``InvalidJobFileError``
+    for one that is not a valid request of that type (every problem listed), and
+    ``UsageError`` when the file declares another ``type``.
     """
     document = read_job_document(path, stdin_text=stdin_text)
     declared = document.get("type")
@@ -175,7 +183,7 @@ def create_body_from_file(
     problems = check_create_body(job_type, built.body)
     if problems:
         details = "; ".join(str(problem) for problem in problems)
-        raise InputError(f"{path} is not a valid {job_type} job request: {details}")
+        raise InvalidJobFileError(f"{path} is not a valid {job_type} job request: {details}")
     return built.body
 
 

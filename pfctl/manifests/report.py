@@ -46,20 +46,13 @@ def _notes(result: LoadResult) -> list[Problem]:
     return [problem for problem in result.problems if problem.severity != "error"]
 
 
-def _problem_line(problem: Problem) -> str:
-    return escape_text(f"{problem.location()}: {problem.json_path}: {problem.message}")
-
-
-def _note_line(problem: Problem) -> str:
-    """A warning or note for stderr, prefixed with its severity."""
-    return f"{problem.severity}: {_problem_line(problem)}"
-
-
 def problem_line(problem: Problem) -> str:
-    """One problem on one line as diff and apply print it before planning:
-    ``file:line:col: error: $.path message`` (no path for a problem of the whole document)."""
-    where = f" {problem.json_path}" if problem.json_path not in ("", DOCUMENT_PATH) else ""
-    return escape_text(f"{problem.location()}: {problem.severity}:{where} {problem.message}")
+    """One problem on one line, the same in every command (validate, diff, apply, delete, job
+    create): ``file:line:col: severity: $.path: message``, gcc's and ruff's shape."""
+    return escape_text(
+        f"{problem.location()}: {problem.severity}: {problem.json_path or DOCUMENT_PATH}: "
+        f"{problem.message}"
+    )
 
 
 def _ok_line(document: DocumentSummary) -> str:
@@ -79,8 +72,8 @@ def render_text(result: LoadResult, *, quiet: bool = False) -> Report:
     report = Report()
     if not quiet:
         report.stdout.extend(_ok_line(document) for document in result.documents if document.valid)
-    report.stdout.extend(_problem_line(problem) for problem in _errors(result))
-    report.stderr.extend(_note_line(problem) for problem in _notes(result))
+    report.stdout.extend(problem_line(problem) for problem in _errors(result))
+    report.stderr.extend(problem_line(problem) for problem in _notes(result))
     report.stdout.append(summary_line(result))
     return report
 
@@ -151,7 +144,7 @@ def render_junit(result: LoadResult, *, quiet: bool = False) -> Report:
                 )
             ]
         if failures:
-            text = "\n".join(_problem_line(problem) for problem in failures)
+            text = "\n".join(problem_line(problem) for problem in failures)
             body = (
                 f"<failure message={quoteattr(escape_text(failures[0].message))} "
                 f'type="invalid">{_escape(text)}</failure>'
@@ -255,11 +248,11 @@ class ReportStream:
             for line in render_github(part).stdout[:-1]:  # all but its summary line
                 self.out(line)
             return
-        for line in (_note_line(problem) for problem in _notes(part)):
+        for line in (problem_line(problem) for problem in _notes(part)):
             self.err(line)
         if self.quiet:
             for problem in _errors(part):
-                self.out(_problem_line(problem))
+                self.out(problem_line(problem))
             return
         for document in part.documents:
             if document.valid:
@@ -276,6 +269,6 @@ class ReportStream:
                 self.out(line)
             return self.collected.ok
         for problem in self.collected.problems:
-            self.out(_problem_line(problem))
+            self.out(problem_line(problem))
         self.out(_summary(self.total, self.invalid))
         return not self.errors

@@ -18,7 +18,7 @@ from pfctl.apply.saved import (
     read_saved_plan,
     write_saved_plan,
 )
-from pfctl.apply.saved_check import job_differences
+from pfctl.apply.saved_check import StalePlanError, job_differences
 from pfctl.apply.selection import selection_from_options
 from pfctl.errors import ExitCode
 
@@ -75,9 +75,26 @@ def test_a_plan_reads_back_as_written(tmp_path: Path) -> None:
     [
         (lambda text: text[:-40], "not complete JSON"),
         (lambda text: b"\xff\xfe".decode("latin-1") + text, "not complete JSON"),
+        (lambda text: "kind: pfctl-plan\nformatVersion: 1\n", "not complete JSON"),
+        (lambda text: "[" * 100_000 + "]" * 100_000, "not complete JSON"),
         (lambda text: json.dumps({"kind": "other"}), "not a plan file"),
-        (lambda text: text.replace('"formatVersion": 1', '"formatVersion": 2'), "plan format 2"),
+        (lambda text: json.dumps([text]), "not a plan file"),
+        (
+            lambda text: text.replace('"formatVersion": 1', '"formatVersion": 2'),
+            "plan format 2 is a newer format, from a later pfctl; this pfctl reads format 1",
+        ),
+        (
+            lambda text: text.replace('"formatVersion": 1', '"formatVersion": 0'),
+            "plan format 0 is an older format, from an earlier pfctl",
+        ),
+        (
+            lambda text: text.replace('"formatVersion": 1', '"formatVersion": "1"'),
+            "plan format '1' is an unknown format",
+        ),
         (lambda text: text.replace('"leftOut": 1', '"leftOut": 0'), "was edited or damaged"),
+        (lambda text: text.replace('"python:3.12"', '"python:3.13"'), "was edited or damaged"),
+        (lambda text: text.replace('"checksum": "sha256:', '"checksum": "sha256:0'), "was edited"),
+        (lambda text: text.replace('"running"', '"pending"', 1), "was edited or damaged"),
     ],
 )
 def test_unusable_files_are_refused_as_usage_errors(
@@ -93,6 +110,37 @@ def test_unusable_files_are_refused_as_usage_errors(
     assert "\n" not in str(raised.value)
 
 
+def test_the_checksum_covers_the_content_not_its_layout(tmp_path: Path) -> None:
+    path, plan = saved_example(tmp_path)
+    path.write_text(json.dumps(json.loads(path.read_text()), indent=None, sort_keys=True))
+    assert read_saved_plan(str(path)).plan == plan
+
+
+def test_a_plan_replaces_an_older_file_atomically_and_privately(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text("an older, world-readable file")
+    path.chmod(0o644)
+    jobs = [desired("a")]
+    write_saved_plan(str(path), plan_changes(jobs, [], PlanOptions()), jobs, context())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+    assert read_saved_plan(str(path)).plan.actions[0].create_body is not None
+
+
+def test_a_plan_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
+    jobs = [desired("a")]
+    plan = plan_changes(jobs, [], PlanOptions())
+    with pytest.raises(PlanFileError, match="cannot write") as raised:
+        write_saved_plan(str(tmp_path / "missing" / "plan.json"), plan, jobs, context())
+    assert raised.value.exit_code is ExitCode.USAGE
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError, match="cannot read the plan file") as raised:
+        read_saved_plan(str(tmp_path / "nope.json"))
+    assert raised.value.exit_code is ExitCode.USAGE
+
+
 def test_a_file_that_passes_the_checksum_still_meets_the_schema(tmp_path: Path) -> None:
     from pfctl.apply.saved import digest
 
@@ -106,6 +154,20 @@ def test_a_file_that_passes_the_checksum_still_meets_the_schema(tmp_path: Path) 
         read_saved_plan(str(path))
 
 
+def test_a_change_to_an_existing_job_must_record_what_it_saw(tmp_path: Path) -> None:
+    from pfctl.apply.saved import digest
+
+    path, _ = saved_example(tmp_path)
+    content = json.loads(path.read_text())
+    content.pop("checksum")
+    assert content["plan"]["actions"][1]["action"] == "replace"
+    content["plan"]["actions"][1]["observed"] = None
+    content["checksum"] = digest(content)
+    path.write_text(json.dumps(content))
+    with pytest.raises(PlanFileError, match=r"\$.plan.actions\[1\].observed: None is not of type"):
+        read_saved_plan(str(path))
+
+
 def test_job_differences_name_what_changed() -> None:
     job = desired("a", labels={"team": "x"})
     seen_live = listed(applied(job, "running"))[0]
@@ -113,13 +175,40 @@ def test_job_differences_name_what_changed() -> None:
 
     seen = observed_state(seen_live)
     assert job_differences("a", seen, seen_live) == []
-    now = listed({**applied(job, "succeeded"), "labels": {**seen_live.labels, "owner": "ana"}})[0]
+    now = listed(
+        {
+            **applied(job, "succeeded"),
+            "labels": {**seen_live.labels, "owner": "ana"},
+            "schedulingPolicy": {"priority": "HIGH"},
+        }
+    )[0]
     assert job_differences("a", seen, now) == [
         "job a: status running -> succeeded",
+        "job a: priority NORMAL -> HIGH",
         "job a: labels['owner'] (absent) -> 'ana'",
+    ]
+    reapplied = listed(applied(desired("a", labels={"team": "y"}), "running"))[0]
+    assert job_differences("a", seen, reapplied) == [
+        "job a: labels['team'] 'x' -> 'y'",
+        "job a: its pfctl/last-applied record changed (applied since)",
     ]
     assert job_differences("a", seen, None) == ["job a is gone (the plan saw it running)"]
     assert job_differences("a", None, now) == [
         "job a exists now (succeeded); the plan would create it"
     ]
     assert job_differences("a", None, None) == []
+
+
+def test_a_stale_plan_names_every_difference_one_per_line() -> None:
+    error = StalePlanError("plan.json", ["jobs.yaml:1:1: manifest a changed", "job b: x\ny"])
+    assert error.exit_code is ExitCode.FAILURE
+    assert error.differences == ("jobs.yaml:1:1: manifest a changed", "job b: x\ny")
+    assert error.lines() == [
+        "the saved plan plan.json is stale: 2 differences since it was made; nothing was sent",
+        "  jobs.yaml:1:1: manifest a changed",
+        "  job b: x\\ny",  # a value cannot start a line of its own
+        "  make a new plan with `pfctl diff --out` and review it",
+    ]
+    text = str(error)
+    assert "manifest a changed; job b: x" in text
+    assert text.startswith("the saved plan plan.json is stale: 2 differences")

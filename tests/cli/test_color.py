@@ -43,10 +43,10 @@ def test_warnings_yellow_and_the_plan_in_its_colours(
     (tmp_path / "sub").mkdir()
     write_manifests(tmp_path / "jobs.yaml", [single_manifest(f"{prefix}-a")])
     validated = run_pfctl("--color", "always", "validate", str(tmp_path))
-    assert validated.stderr.startswith(YELLOW_WARNING), validated.stderr
+    assert f": {YELLOW_WARNING}$: 1 sub-directory" in validated.stderr, validated.stderr
     diff = run_pfctl("--color", "always", "diff", "-f", str(tmp_path), server=pf_server)
     assert diff.returncode == 1
     assert f"\x1b[32m+ {prefix}-a (single)" in diff.stdout
-    assert f": {YELLOW_WARNING}1 sub-directory not read" in diff.stderr
+    assert f": {YELLOW_WARNING}$: 1 sub-directory not read" in diff.stderr
     plain = run_pfctl("diff", "-f", str(tmp_path), server=pf_server)
     assert "\x1b[" not in plain.stdout + plain.stderr

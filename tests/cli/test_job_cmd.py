@@ -178,7 +178,7 @@ def test_server_side_rule_errors(pfctl: Any, tmp_path: Path) -> None:
 
 def test_wrong_password(pfctl: Any) -> None:
     result = pfctl("job", "list", "--password", "wrong")
-    assert result.code == 1
+    assert result.code == 2  # could not run: the login was refused
     assert result.err.startswith("error: AuthFailed: Username or password not correct (HTTP 400")
     assert len(result.err.strip().splitlines()) == 1
 
@@ -192,7 +192,7 @@ def test_bad_file(pfctl: Any, tmp_path: Path) -> None:
     invalid = pfctl(
         "job", "create", "single", write_job(tmp_path, job_document(port=70000, env={"E": 3}))
     )
-    assert invalid.code == 2
+    assert invalid.code == 1  # read, and refused, as an invalid manifest
     assert "is not a valid single job request" in invalid.err
     assert "$.env.E" in invalid.err
     mismatch = pfctl("job", "create", "distributed", write_job(tmp_path, {"type": "single"}))
@@ -211,7 +211,7 @@ def test_usage_errors(pfctl: Any) -> None:
 def test_stopped_server(pfctl: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PFCTL_SERVER", f"http://127.0.0.1:{free_port()}")
     result = pfctl("job", "list")
-    assert result.code == 1
+    assert result.code == 2  # could not run: no server
     lines = result.err.strip().splitlines()
     assert len(lines) == 1
     assert "connection refused" in lines[0]
@@ -222,7 +222,7 @@ def test_subprocess_exit_code_and_light_help(pf_server: Any) -> None:
     """The installed entry point: a real process, its exit code and its stderr."""
     env_server = f"http://127.0.0.1:{free_port()}"
     completed = run_pfctl("job", "show", "job-1", "--server", env_server, timeout=60)
-    assert completed.returncode == 1
+    assert completed.returncode == 2
     assert completed.stderr.startswith("error: cannot reach the PaddleFlow server at ")
     assert "Traceback" not in completed.stderr
     probe = (

@@ -68,7 +68,7 @@ def test_a_plan_gone_stale_by_a_label_is_refused_and_sends_nothing(
     after = server_requests(server)
     assert stale.returncode == 1
     assert f"the saved plan {plan_file} is stale: 1 difference since it was made" in stale.stderr
-    assert f"job {job_id}: labels['owner'] (absent) -> 'ana'" in stale.stderr
+    assert f"  job {job_id}: labels['owner'] (absent) -> 'ana'\n" in stale.stderr  # own line
     assert "nothing was sent" in stale.stderr
     # the stats login, pfctl's login, one listing: no update was sent
     assert after - before <= 3
@@ -77,7 +77,7 @@ def test_a_plan_gone_stale_by_a_label_is_refused_and_sends_nothing(
 
 
 def test_an_edited_manifest_makes_the_plan_stale(
-    pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
+    pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, client: Any, prefix: str
 ) -> None:
     path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
     plan_file = str(path.parent / "plan.json")
@@ -89,18 +89,75 @@ def test_an_edited_manifest_makes_the_plan_stale(
     assert f"jobs.yaml:1:1: manifest {prefix}-a changed" in stale.stderr
     assert f"manifest {prefix}-new is new" not in stale.stderr  # another file, not an input
     assert "2 differences" not in stale.stderr
+    with pytest.raises(NotFoundError):
+        client.get_job(f"{prefix}-a")
 
 
-def test_a_plan_for_another_user_is_refused(
+def test_every_manifest_difference_is_listed(
+    pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, client: Any, prefix: str
+) -> None:
+    jobs = manifests("jobs/a.yaml", single_manifest(f"{prefix}-a"), single_manifest(f"{prefix}-b"))
+    manifests("jobs/c.yaml", single_manifest(f"{prefix}-c"))
+    plan_file = str(jobs.parent.parent / "plan.json")
+    selected = ("--target", f"{prefix}-a")
+    made = pfctl("diff", "-f", str(jobs.parent), *selected, "--out", plan_file, server=pf_server)
+    assert made.returncode == 1, made.stderr
+    # only -a is planned, but every manifest read is part of what the plan was made from
+    manifests("jobs/a.yaml", single_manifest(f"{prefix}-a"), single_manifest(f"{prefix}-d"))
+    manifests("jobs/c.yaml", single_manifest(f"{prefix}-c", image="python:3.12"))
+    stale = pfctl("apply", plan_file, server=pf_server)
+    assert stale.returncode == 1, stale.stderr
+    assert "is stale: 3 differences since it was made; nothing was sent" in stale.stderr
+    assert f"jobs/a.yaml:6:1: manifest {prefix}-b is gone" in stale.stderr
+    assert f"jobs/c.yaml:1:1: manifest {prefix}-c changed" in stale.stderr
+    assert f"{jobs.parent / 'a.yaml'}:6:1: manifest {prefix}-d is new" in stale.stderr
+    with pytest.raises(NotFoundError):
+        client.get_job(f"{prefix}-a")
+
+
+def test_a_saved_plan_waits_for_its_unchanged_jobs_as_apply_does(
     pfctl: RunPfctl, manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
+    failing = single_manifest(f"{prefix}-bad", command="exit 3")
+    first = manifests("jobs.yaml", failing)
+    waited = pfctl("apply", "-f", str(first), "--wait", "--timeout", "120", server=pf_server)
+    assert waited.returncode == 1, waited.stdout + waited.stderr
+    path = manifests("jobs.yaml", failing, single_manifest(f"{prefix}-ok"))
     plan_file = str(path.parent / "plan.json")
     assert pfctl("diff", "-f", str(path), "--out", plan_file, server=pf_server).returncode == 1
-    other = pfctl("apply", plan_file, "--user", "nobody-else", "--password", "x", server=pf_server)
+    result = pfctl("apply", plan_file, "--wait", "--timeout", "120", server=pf_server)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 created" in result.stdout
+    assert f"{prefix}-ok: succeeded" in result.stderr
+    # unchanged, and waited for: it ended failed before the plan was made
+    assert f"{prefix}-bad: failed" in result.stderr
+    assert f"failed {prefix}-bad: job is failed" in result.stderr
+
+
+def test_a_plan_for_another_user_or_server_is_refused_and_sends_nothing(
+    pfctl: RunPfctl, manifests: WriteManifests, start_pf_server: Any, prefix: str
+) -> None:
+    server, other_server = start_pf_server(), start_pf_server()
+    path = manifests("jobs.yaml", single_manifest(f"{prefix}-a"))
+    plan_file = str(path.parent / "plan.json")
+    assert pfctl("diff", "-f", str(path), "--out", plan_file, server=server).returncode == 1
+
+    before = server_requests(server)
+    other = pfctl("apply", plan_file, "--user", "nobody-else", "--password", "x", server=server)
+    after = server_requests(server)
     assert other.returncode == 2
-    assert "was made for user root on" in other.stderr
-    assert "not for user nobody-else" in other.stderr
+    assert f"was made for user root on {server.url}/" in other.stderr
+    assert "not for user nobody-else on" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1
+    assert after - before == server_requests(server) - after  # only the counting itself
+
+    before = server_requests(other_server)
+    elsewhere = pfctl("apply", plan_file, server=other_server)
+    after = server_requests(other_server)
+    assert elsewhere.returncode == 2
+    assert f"was made for user root on {server.url}/" in elsewhere.stderr
+    assert f"not for user root on {other_server.url}/" in elsewhere.stderr
+    assert after - before == server_requests(other_server) - after
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def test_validate_says_once_what_it_did_not_read(
     flat = pfctl("validate", str(jobs), server=None)
     assert flat.returncode == 0, flat.stderr
     assert flat.stderr.count("not read") == 1
-    assert f"{jobs}:1:1: $: {HINT}" in flat.stderr
+    assert f"{jobs}:1:1: warning: $: {HINT}" in flat.stderr
     assert ".git" not in flat.stderr
 
     document = json.loads(pfctl("validate", str(jobs), "-o", "json", server=None).stdout)
@@ -55,4 +55,4 @@ def test_diff_and_apply_say_it_too(
         result = pfctl(*command, "-f", str(jobs), server=pf_server)
         assert result.returncode in {0, 1}, result.stderr
         assert result.stderr.count("not read") == 1
-        assert f"{jobs}:1:1: warning: {HINT}" in result.stderr
+        assert f"{jobs}:1:1: warning: $: {HINT}" in result.stderr

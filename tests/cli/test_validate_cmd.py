@@ -55,8 +55,8 @@ def test_text_output_and_exit_1(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert completed.stdout.splitlines() == [
         f"{good}:1:1: ok (single job `good`)",
-        f"{bad}:4:7: $.port: port must be in range [0, 65535], but got 70000",
-        f'{bad}:5:15: $.env.EPOCHS: env values must be strings; quote it: `EPOCHS: "3"`',
+        f"{bad}:4:7: error: $.port: port must be in range [0, 65535], but got 70000",
+        f'{bad}:5:15: error: $.env.EPOCHS: env values must be strings; quote it: `EPOCHS: "3"`',
         "2 manifests, 1 valid, 1 invalid",
     ]
     assert completed.stderr == ""
@@ -72,7 +72,7 @@ def test_notes_go_to_stderr(tmp_path: Path) -> None:
     source = write(tmp_path, "n.yaml", GOOD + "---\n")
     completed = run_pfctl("validate", source)
     assert completed.returncode == 0
-    assert completed.stderr == f"note: {source}:4:1: $: document 2 is empty; skipped\n"
+    assert completed.stderr == f"{source}:4:1: note: $: document 2 is empty; skipped\n"
 
 
 def test_json_output(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_junit_output(tmp_path: Path) -> None:
     assert cases[0].find("failure") is None
     failure = cases[1].find("failure")
     assert failure is not None
-    assert f"{bad}:4:7: $.port" in (failure.text or "")
+    assert f"{bad}:4:7: error: $.port" in (failure.text or "")
 
 
 def test_github_output(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_github_output(tmp_path: Path) -> None:
 def test_stdin() -> None:
     completed = run_pfctl("validate", "-", stdin=BAD)
     assert completed.returncode == 1
-    assert completed.stdout.splitlines()[0].startswith("<stdin>:4:7: $.port: ")
+    assert completed.stdout.splitlines()[0].startswith("<stdin>:4:7: error: $.port: ")
 
 
 @pytest.mark.parametrize(
@@ -211,9 +211,9 @@ def test_a_workflow_the_local_server_refuses_is_valid_with_warnings(
         "1 manifest, 1 valid, 0 invalid",
     ]
     assert completed.stderr.splitlines() == [
-        f"warning: {source}:8:9: $.extensionTemplate.spec.templates[0]: "
+        f"{source}:8:9: warning: $.extensionTemplate.spec.templates[0]: "
         f"spec.templates[0] needs exactly one of container, script, steps, dag{LOCAL_ONLY}",
-        f"warning: {source}:9:9: $.extensionTemplate.spec.templates[0].suspend: "
+        f"{source}:9:9: warning: $.extensionTemplate.spec.templates[0].suspend: "
         f"unsupported field spec.templates[0].suspend{LOCAL_ONLY}",
     ]
 
@@ -232,9 +232,9 @@ def test_for_the_local_target_they_are_errors_in_the_servers_words(tmp_path: Pat
     completed = run_pfctl("validate", "--target", "local", source)
     assert completed.returncode == 1
     assert completed.stdout.splitlines() == [
-        f"{source}:8:9: $.extensionTemplate.spec.templates[0]: "
+        f"{source}:8:9: error: $.extensionTemplate.spec.templates[0]: "
         "spec.templates[0] needs exactly one of container, script, steps, dag",
-        f"{source}:9:9: $.extensionTemplate.spec.templates[0].suspend: "
+        f"{source}:9:9: error: $.extensionTemplate.spec.templates[0].suspend: "
         "unsupported field spec.templates[0].suspend",
         "1 manifest, 0 valid, 1 invalid",
     ]
@@ -267,10 +267,10 @@ def test_a_fifo_and_dev_zero_in_a_directory_are_skipped_named_explicitly_exit_2(
     (tmp_path / "zero.yaml").symlink_to("/dev/zero")
     listed = run_pfctl("validate", str(tmp_path), timeout=30)
     assert listed.returncode == 0, listed.stderr
-    assert f"warning: {tmp_path / 'fifo.yaml'}:1:1: $: not a regular file (a FIFO); skipped" in (
+    assert f"{tmp_path / 'fifo.yaml'}:1:1: warning: $: not a regular file (a FIFO); skipped" in (
         listed.stderr
     )
-    assert f"{tmp_path / 'zero.yaml'}:1:1: $: not a regular file (a character device)" in (
+    assert f"{tmp_path / 'zero.yaml'}:1:1: warning: $: not a regular file (a character device)" in (
         listed.stderr
     )
     assert listed.stdout.splitlines()[-1] == "1 manifest, 1 valid, 0 invalid"

@@ -79,7 +79,9 @@ def test_classification(
         "rid-1",
     )
     assert isinstance(error, PfctlError)
-    assert error.exit_code == ExitCode.FAILURE
+    # A refused login could not run the command (2); any other answer of the server is "no" (1).
+    could_not_run = expected is AuthenticationError
+    assert error.exit_code == (ExitCode.USAGE if could_not_run else ExitCode.FAILURE)
 
 
 def test_str_shows_code_message_status_and_request_id() -> None:

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from pfctl.client.jobfile import (
+    InvalidJobFileError,
     build_create_body,
     check_create_body,
     create_body_from_file,
     is_unset,
     read_job_document,
 )
-from pfctl.errors import InputError, UsageError
+from pfctl.errors import ExitCode, InputError, UsageError
 
 from .helpers import PADDLE_PS_EXAMPLE, SINGLE_EXAMPLE
 
@@ -172,8 +173,9 @@ def test_create_body_from_file_refuses_a_bad_request(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "single", "image": "x", "env": {"E": 3, "F": 4}}))
     with pytest.raises(UsageError, match="declares type 'single' but JOBTYPE is 'distributed'"):
         create_body_from_file("distributed", str(path))
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InvalidJobFileError) as caught:
         create_body_from_file("single", str(path))
+    assert caught.value.exit_code is ExitCode.FAILURE  # read, and refused: nothing was sent
     assert str(caught.value) == (
         f"{path} is not a valid single job request: "
         "$.env.E: 3 is not of type 'string'; $.env.F: 4 is not of type 'string'"

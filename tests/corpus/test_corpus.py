@@ -421,7 +421,7 @@ def test_cli_reports_it_and_exits_1(
     source = str(BAD / name)
     outcome = CliRunner().invoke(app, ["validate", source])
     assert outcome.exit_code == 1, outcome.output
-    assert f"{source}:{line}:{column}: {json_path}: {message}" in outcome.output
+    assert f"{source}:{line}:{column}: error: {json_path}: {message}" in outcome.output
     assert outcome.output.rstrip().endswith("invalid")
     assert "Traceback" not in outcome.output
 

@@ -127,7 +127,7 @@ def test_for_the_local_target_the_first_error_is_located(
     )
     outcome = CliRunner().invoke(app, ["validate", "--target", "local", source])
     assert outcome.exit_code == 1, outcome.output
-    assert f"{source}:{line}:{column}: {json_path}: {message}" in outcome.output
+    assert f"{source}:{line}:{column}: error: {json_path}: {message}" in outcome.output
 
 
 @pytest.mark.parametrize(("name", "line", "column", "json_path", "message"), CASES)
