@@ -1,6 +1,7 @@
 """Apply benchmark: a no-op `pfctl apply` of many jobs against a PaddleFlow-SDK-style script
-(one `show_job` per manifest, through pfctl's compatible facade), and `pfctl apply` of new jobs
-at parallelism 1, 4 and 10.
+(one `show_job` per manifest, through pfctl's compatible facade), `pfctl apply` of new jobs
+at parallelism 1, 4 and 10, and what the server preflight (queues and flavours checked for every
+create) adds to a plan of new jobs.
 
 Run: `.venv/bin/python bench/apply.py [--count 1000] [--no-write]`
 """
@@ -8,7 +9,9 @@ Run: `.venv/bin/python bench/apply.py [--count 1000] [--no-write]`
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -40,6 +43,42 @@ for path in sorted(directory.glob("*.yaml")):
         body = {{k: v for k, v in manifest.items() if k != "type"}}
         client.create_job(manifest["type"], JobRequest.from_dict(body))
 print("missing", missing)
+"""
+
+
+# Planning `count` new jobs in one process, as `pfctl diff` and `pfctl apply` plan them: read the
+# live jobs and plan (without the preflight), then the preflight (`pfctl.apply.preflight`) on that
+# plan; the wall time and the client's request count of each stage, for every run.
+PREFLIGHT_SCRIPT = f"""
+import json, sys, time
+from pfctl.apply.applier import read_live_jobs
+from pfctl.apply.model import PlanOptions
+from pfctl.apply.planner import plan_changes
+from pfctl.apply.preflight import preflight
+from pfctl.apply.steps import collection_deferred, load_manifest_files, require_valid
+from pfctl.client import ClientSettings, PaddleFlowClient, TokenCache
+
+url, directory, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+desired = require_valid(load_manifest_files([directory], recursive=False))
+settings = ClientSettings.for_server(url, "{USER}", "{PASSWORD}")
+samples = []
+with PaddleFlowClient(settings, token_cache=TokenCache.in_memory()) as client:
+    client.login()
+    for _ in range(runs + 1):  # the first is a warm-up
+        with collection_deferred():  # as the commands plan
+            counted, start = client.request_count, time.perf_counter()
+            plan = plan_changes(desired, read_live_jobs(client, None), PlanOptions())
+            planned, planned_at = client.request_count, time.perf_counter()
+            checked = preflight(client, plan)
+            done, done_at = client.request_count, time.perf_counter()
+        samples.append({{
+            "plan_seconds": planned_at - start, "preflight_seconds": done_at - planned_at,
+            "plan_requests": planned - counted, "preflight_requests": done - planned,
+            "creates": sum(1 for a in plan.actions if a.action.value == "create"),
+            "errors": len(checked.errors),
+            "notes": sum(1 for a in checked.actions if a.notes),
+        }})
+print(json.dumps(samples[1:]))
 """
 
 
@@ -82,6 +121,75 @@ def sdk_script(url: str, directory: Path, home: Path) -> Run:
     return run
 
 
+def preflight_samples(url: str, directory: Path, home: Path, runs: int) -> list[dict[str, float]]:
+    """`runs` in-process plans of the manifests (all new on this server), each timed and counted
+    without and then with the preflight."""
+    argv = [PYTHON, "-c", PREFLIGHT_SCRIPT, url, str(directory), str(runs)]
+    run = run_measured(argv, env=isolated_env(home))
+    if run.returncode != 0:
+        raise RuntimeError(f"preflight planning failed ({run.returncode}): {run.stderr[-2000:]}")
+    samples: list[dict[str, float]] = json.loads(run.stdout)
+    return samples
+
+
+def pfctl_diff(url: str, directory: Path, home: Path) -> Run:
+    """`pfctl diff -f directory` (exit 1: there are changes)."""
+    argv = [PYTHON, "-m", "pfctl", "diff", "-f", str(directory), "--server", url]
+    argv += ["--user", USER, "--password", PASSWORD]
+    run = run_measured(argv, env=isolated_env(home))
+    if run.returncode != 1:
+        raise RuntimeError(f"pfctl diff failed ({run.returncode}): {run.stderr[-2000:]}")
+    return run
+
+
+def preflight_section(samples: list[dict[str, float]], diff: tuple[Run, int], count: int) -> str:
+    """The Preflight section: in-process planning with and without it, and `pfctl diff`."""
+
+    def median(key: str) -> float:
+        return statistics.median(sample[key] for sample in samples)
+
+    plan, check = median("plan_seconds"), median("preflight_seconds")
+    rows = [
+        (
+            "read the jobs and plan (no preflight)",
+            f"{plan * 1000:.0f} ms",
+            "1.00x",
+            f"{median('plan_requests'):.0f}",
+        ),
+        (
+            "the same, then the preflight",
+            f"{(plan + check) * 1000:.0f} ms",
+            f"{(plan + check) / plan:.2f}x",
+            f"{median('plan_requests') + median('preflight_requests'):.0f}",
+        ),
+        (
+            "the preflight alone",
+            f"{check * 1000:.1f} ms",
+            f"{check / plan:.2f}x",
+            f"{median('preflight_requests'):.0f}",
+        ),
+    ]
+    run, served = diff
+    body = (
+        f"\n### Preflight on a plan of {count:,} new jobs\n\n"
+        f"The same {count:,} manifests against a fresh server (`--no-executor`), so that every "
+        f"job is a create ({median('creates'):.0f} planned, {median('errors'):.0f} plan errors, "
+        f"{median('notes'):.0f} with a note on their queue's room). Planned in one process as "
+        "`pfctl diff` and `pfctl apply` plan (`read_live_jobs`, `plan_changes`), then checked by "
+        f"`pfctl.apply.preflight.preflight`; median of {len(samples)} runs after a warm-up, "
+        "the login before them; `requests` is the client's own count. `ratio` is the wall time "
+        "over planning without the preflight.\n\n"
+    )
+    body += table(["stage", "wall", "ratio", "requests"], rows)
+    body += (
+        f"\n`pfctl diff` of the same files, the whole process: {run.seconds:.2f} s, {served:,} "
+        f"requests served (1 login, 1 job list, {count:,} reads confirming that the new ids are "
+        "free, 2 for the preflight: `GET /queue` and `GET /flavour`); the preflight is "
+        f"{check / run.seconds:.1%} of its wall time.\n"
+    )
+    return body
+
+
 def _served(session: Session, action: Callable[[], Run]) -> tuple[Run, int]:
     """Run `action`; its run and the requests the server served meanwhile."""
     before = session.requests_served()
@@ -105,6 +213,13 @@ def main() -> int:
         tmp = Path(tmp_name)
         manifests = tmp / "manifests"
         write_manifests(manifests, count)
+
+        home = tmp / "home-preflight"
+        with running_server(tmp / "preflight", executor=False, home=home) as server:
+            session = Session(server.url)
+            samples = preflight_samples(server.url, manifests, home, opts.runs)
+            diff = _served(session, lambda s=server: pfctl_diff(s.url, manifests, home))
+            session.close()
 
         new_rows = []
         for parallelism in PARALLELISM:
@@ -169,12 +284,26 @@ def main() -> int:
     body += table(["client", "wall", "speed-up", "requests"], noop_rows)
     body += (
         f"\n### Apply of {count:,} new jobs\n\nA fresh server for each parallelism "
-        f"(`--parallelism N`); expected requests: 1 login + 1 list + {count:,} creates.\n\n"
+        f"(`--parallelism N`); expected requests: 1 login + 1 list + 2 for the preflight (the "
+        f"queue and flavour lists) + {count:,} creates.\n\n"
     )
     body += table(["parallelism", "wall", "jobs per second", "requests"], new_rows)
     print(body)
+    preflight_body = stamp(f"python bench/apply.py --count {count} --runs {opts.runs}")
+    noop_served = _median_run(pfctl_runs)[1]
+    preflight_body += (
+        "\nWhat the server preflight (docs/apply.md, Server preflight) costs. A plan without "
+        f"creates or replaces sends no preflight request: the no-op apply of {count:,} jobs "
+        f"(section Apply) served {noop_served} request{'s' if noop_served != 1 else ''} (the job "
+        f"list; the token is cached). `pfctl apply` of {count:,} new jobs at parallelism "
+        f"{PARALLELISM[-1]} served {new_rows[-1][3]:,}: 1 login, 1 job list, 2 for the "
+        f"preflight, {count:,} creates.\n"
+    )
+    preflight_body += preflight_section(samples, diff, count)
+    print(preflight_body)
     if not opts.no_write:
         write_section("apply", "Apply", body)
+        write_section("preflight", "Preflight", preflight_body)
     return 0
 
 

@@ -41,7 +41,7 @@ SERVER_LAYERS = (
     grimp.Layer("state"),
     grimp.Layer("hooks", "jobs", "runtime"),
     grimp.Layer("store"),
-    grimp.Layer("paging", "resources", "gojson", "openapi_responses"),
+    grimp.Layer("paging", "gojson", "openapi_responses"),
     grimp.Layer("apierrors"),
 )
 

@@ -85,4 +85,16 @@ def test_apply_bench_small():
     assert int(sdk[-1]) == 8 + 1  # login + one show per manifest
     for parallelism in ("1", "4", "10"):
         (row,) = _table_rows(output, parallelism)
-        assert int(row[-1]) <= 8 + 2  # login + list + one create per job
+        assert int(row[-1]) <= 8 + 4  # login + list + queues + flavours + one create per job
+    (without,) = _table_rows(output, "read the jobs and plan (no preflight)")
+    (alone,) = _table_rows(output, "the preflight alone")
+    assert int(without[-1]) == 1 and int(alone[-1]) == 2  # the job list; queues and flavours
+    assert "8 planned, 0 plan errors, 8 with a note" in output
+
+
+def test_wait_bench_small():
+    output = _run_bench("wait.py", "--count", "12", "--interval", "0.5", "--longest", "1.5")
+    (listed,) = _table_rows(output, "list-based (apply --wait, job wait)")
+    (per_job,) = _table_rows(output, "one GET per job per poll (before)")
+    assert listed[3] == "1" and listed[4] == "1.0"  # one request per poll, the first one too
+    assert per_job[3] == "12"  # one GET per job

@@ -3,6 +3,7 @@ holding this project, run in another real git repository on good and bad manifes
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -51,6 +52,15 @@ def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
+
+
+def _hook_distributions() -> set[str]:
+    """The distributions in the Python environments pre-commit made for hooks."""
+    cache = os.environ.get("PRE_COMMIT_HOME") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pre-commit"
+    )
+    found = Path(cache).glob("repo*/py_env-*/lib/python*/site-packages/*.dist-info")
+    return {path.name.split("-")[0].lower() for path in found}
 
 
 @pytest.fixture
@@ -105,6 +115,9 @@ def test_hook_accepts_good_manifests_and_blocks_a_commit_of_a_bad_one(
     assert installed.returncode == 0, installed.stdout + installed.stderr
     # A real commit runs the hook (pre-commit installs pfctl into its own environment here).
     _git(work, "commit", "-q", "-m", "good jobs")
+    # This project, under its own distribution name; never PyPI's unrelated `pfctl`.
+    installed_names = _hook_distributions()
+    assert "pfctl_paddleflow" in installed_names and "pfctl" not in installed_names
 
     (work / "jobs" / "bad.yaml").write_text(BAD_MANIFEST)
     _git(work, "add", "jobs/bad.yaml")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,13 @@ def test_installed_wheel_validates_the_examples(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    [wheel] = dist.glob("pfctl-*.whl")
+    # The distribution is pfctl-paddleflow (PyPI's "pfctl" is another project); the command and
+    # the import package keep the name pfctl.
+    [wheel] = dist.glob("pfctl_paddleflow-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        [metadata] = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        assert "\nName: pfctl-paddleflow\n" in archive.read(metadata).decode()
+        assert {name.split("/")[0] for name in archive.namelist()} >= {"pfctl"}
 
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)

@@ -240,11 +240,22 @@ def apply_summary_line(report: ApplyReport) -> str:
 
 
 def wait_lines(waited: WaitReport) -> list[str]:
-    """What ``--wait`` found, for stderr: each job that ended unsuccessfully, then the jobs
-    still running at the timeout."""
-    lines = [f"job {job_id} ended {waited.statuses[job_id]}" for job_id in waited.unsuccessful]
+    """What a wait found, job by job: each job that ended unsuccessfully with its message
+    (``failed train-c: job is failed, replica worker-0 exited with code 3``), each job that
+    disappeared, then the jobs still running at the timeout (the first 20 named)."""
+    named_at_most = 20
+    lines = []
+    for job_id in waited.unsuccessful:
+        message = waited.messages.get(job_id, "")
+        line = f"{waited.statuses.get(job_id, 'unsuccessful')} {job_id}"
+        lines.append(f"{line}: {message}" if message else line)
+    lines.extend(f"gone {job_id}: the job no longer exists" for job_id in waited.gone)
     if waited.pending:
-        lines.append(f"still running at the timeout: {', '.join(waited.pending)}")
+        named = ", ".join(waited.pending[:named_at_most])
+        more = len(waited.pending) - named_at_most
+        lines.append(
+            f"still running at the timeout: {named}" + (f" and {more} more" if more > 0 else "")
+        )
     return [escape_text(line) for line in lines]
 
 
@@ -253,7 +264,10 @@ def wait_document(waited: WaitReport) -> dict[str, Any]:
     return {
         "ok": waited.ok,
         "statuses": dict(waited.statuses),
+        "counts": waited.counts(),
         "unsuccessful": list(waited.unsuccessful),
+        "messages": dict(waited.messages),
+        "gone": list(waited.gone),
         "pending": list(waited.pending),
     }
 

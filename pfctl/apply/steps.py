@@ -11,7 +11,7 @@ import contextlib
 import gc
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pfctl.apply.applier import (
     ApplySettings,
@@ -21,6 +21,7 @@ from pfctl.apply.applier import (
 )
 from pfctl.apply.model import DesiredJob, Plan, PlanOptions, SourceLocation
 from pfctl.apply.planner import plan_changes
+from pfctl.apply.preflight import CatalogClient, preflight
 from pfctl.errors import ExitCode, PfctlError, UsageError
 
 if TYPE_CHECKING:
@@ -138,15 +139,21 @@ def require_valid(result: LoadResult) -> list[DesiredJob]:
     return desired_jobs(result.manifests)
 
 
+class ServerClient(JobClient, CatalogClient, Protocol):
+    """What planning against a server reads: jobs, then (the preflight) queues and flavours."""
+
+
 def plan_against_server(
-    client: JobClient,
+    client: ServerClient,
     desired: Sequence[DesiredJob],
     options: PlanOptions,
     *,
     confirm_creates: bool = False,
     parallelism: int = 10,
 ) -> Plan:
-    """Read the live jobs (one list request per 1,000 jobs) and plan.
+    """Read the live jobs (one list request per 1,000 jobs), plan, and check the plan's creates
+    and replaces against the server's queues and flavours (``pfctl.apply.preflight``: one queue
+    list and at most one flavour list; nothing when the plan creates nothing).
 
     With ``confirm_creates`` every planned create is checked with one read, so that a job the
     listing did not show (not pfctl's) is planned as what it is; apply skips this and relies on
@@ -155,4 +162,4 @@ def plan_against_server(
     plan = plan_changes(desired, read_live_jobs(client, options.apply_set), options)
     if confirm_creates:
         plan = confirm_absent(client, plan, desired, options, parallelism)
-    return plan
+    return preflight(client, plan)

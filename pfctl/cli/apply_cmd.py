@@ -232,8 +232,18 @@ def _carry_out(
         )
     waited = None
     if wait:
-        show = _show_status if text else None
-        waited = wait_for_applied(client, report, desired, timeout=timeout, on_status=show)
+        from pfctl.cli.wait_progress import WaitDisplay
+
+        with WaitDisplay(quiet=not text) as display:
+            waited = wait_for_applied(
+                client,
+                report,
+                desired,
+                timeout=timeout,
+                on_status=display.on_status,
+                on_progress=display.on_progress,
+                apply_set=options.apply_set,
+            )
     _print_report(report, plan, waited, output)
     ok = apply_succeeded(report, waited)
     raise typer.Exit(int(ExitCode.OK if ok else ExitCode.FAILURE))
@@ -329,26 +339,24 @@ def _check_plan_file_flags(**given: object) -> None:
         )
 
 
-def _show_status(job_id: str, status: Any) -> None:
-    from pfctl.spec.paths import escape_text
-
-    typer.echo(escape_text(f"{job_id}: {status}"), err=True)
-
-
 def _print_report(
     report: ApplyReport, plan: Plan, waited: WaitReport | None, output: PlanFormat
 ) -> None:
-    from pfctl.apply.render import apply_document, apply_summary_line, wait_lines
+    """The apply summary on stdout, then what waiting found on stderr (its summary last, so
+    that the final line is true to the exit code); or the JSON report."""
+    from pfctl.apply.render import apply_document, apply_summary_line
 
     if output is PlanFormat.JSON:
         import json
 
         typer.echo(json.dumps(apply_document(report, plan, waited), indent=2))
         return
-    if waited is not None:
-        for line in wait_lines(waited):
-            typer.echo(line, err=True)
     typer.echo(apply_summary_line(report))
+    if waited is not None:
+        from pfctl.cli.wait_progress import summary_lines
+
+        for line in summary_lines(waited):
+            typer.echo(line, err=True)
 
 
 class _Progress:

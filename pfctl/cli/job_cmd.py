@@ -25,7 +25,7 @@ from pfctl.cli.job_options import (
     OutputOption,
     UnfinishedJobIdArgument,
 )
-from pfctl.cli.output import parse_key_values, resolve_format
+from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
 from pfctl.errors import UsageError
 
 job_app = typer.Typer(
@@ -102,7 +102,10 @@ def show(
     fields = parse_field_list(fieldlist)
     with open_client(server, user, password, pf_config, request_timeout) as client:
         job = client.get_job(job_id)
-    typer.echo(render_job(job, resolve_format(output), fields=fields))
+    notes: list[str] = []
+    typer.echo(render_job(job, resolve_format(output), fields=fields, notes=notes))
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 @job_app.command(
@@ -111,6 +114,7 @@ def show(
         "pfctl job list",
         "pfctl job list -s running -l team=a -o wide",
         "pfctl job list -m 100 -o json",
+        "pfctl job list --all -o wide",
     ),
 )
 def list_jobs(
@@ -150,7 +154,7 @@ def list_jobs(
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
     """List jobs, one page (or every page with --all)."""
-    from pfctl.cli.job_views import parse_field_list, render_job_list
+    from pfctl.cli.job_views import next_page_hint, parse_field_list, render_job_list
 
     fields = parse_field_list(fieldlist)
     filters: dict[str, Any] = {
@@ -167,15 +171,23 @@ def list_jobs(
         else:
             page = client.list_jobs(max_keys=maxkeys, marker=marker, **filters)
             jobs, next_marker, truncated = page.jobs, page.next_marker, page.truncated
+    chosen = resolve_format(output)
+    notes: list[str] = []
     text = render_job_list(
         jobs,
-        resolve_format(output),
+        chosen,
         fields=fields,
         next_marker=next_marker,
         truncated=truncated,
         all_pages=all_pages,
+        notes=notes,
     )
     typer.echo(text)
+    hint = next_page_hint(next_marker, truncated)
+    if hint and chosen in (OutputFormat.TABLE, OutputFormat.WIDE) and sys.stdout.isatty():
+        notes.append(hint)  # on stderr: stdout keeps PaddleFlow's layout, ending in "marker: ..."
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 @job_app.command(

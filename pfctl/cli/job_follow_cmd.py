@@ -46,22 +46,28 @@ def wait(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Wait until the jobs reach a final status; exit 1 if any failed or was terminated."""
+    """Wait until the jobs reach a final status; exit 1 if any failed or was terminated.
+
+    On a terminal a progress line counts the jobs by status; otherwise each status change is a
+    line (`ID: status`). A summary ends the wait, with the message of each job that failed."""
+    from pfctl.apply.wait import WaitReport
     from pfctl.cli.job_views import render_wait_result
+    from pfctl.cli.wait_progress import WaitDisplay, summary_lines
     from pfctl.client.waiting import wait_for_jobs
 
-    def report(job_id: str, job: dict[str, object]) -> None:
-        typer.echo(f"job[{job_id}] {job.get('status')}", err=True)
-
-    with open_client(server, user, password, pf_config, request_timeout) as client:
+    connection = open_client(server, user, password, pf_config, request_timeout)
+    with connection as client, WaitDisplay() as display:
         result = wait_for_jobs(
-            client, job_ids, timeout=timeout, poll_interval=interval, on_change=report
+            client,
+            job_ids,
+            timeout=timeout,
+            poll_interval=interval,
+            on_change=lambda job_id, job: display.on_status(job_id, job.get("status")),
+            on_poll=display.on_progress,
         )
     typer.echo(render_wait_result(list(result.jobs.values()), resolve_format(output)))
-    if result.pending:
-        typer.echo(f"error: timed out waiting for {', '.join(result.pending)}", err=True)
-    if result.unsuccessful:
-        typer.echo(f"error: unsuccessful: {', '.join(result.unsuccessful)}", err=True)
+    for line in summary_lines(WaitReport.from_result(result)):
+        typer.echo(line, err=True)
     if not result.ok:
         raise typer.Exit(int(ExitCode.FAILURE))
 

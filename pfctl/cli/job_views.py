@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pfctl.cli.output import OutputFormat, render_data, render_table
+from pfctl.cli.output import Column, OutputFormat, fit_table, json_text, render_data, table_width
 from pfctl.errors import UsageError
 
 Job = Mapping[str, Any]
@@ -103,11 +102,39 @@ def select_fields(job: Job, names: Sequence[str]) -> dict[str, Any]:
     return {name: FIELDS[name][1](job) for name in names}
 
 
-def jobs_table(jobs: Sequence[Job], names: Sequence[str]) -> str:
-    """A grid table of jobs with one column per field name."""
-    headers = [FIELDS[name][0] for name in names]
+#: Never cut on a narrow terminal: a person copies ids, and a cut time or status misleads.
+_UNCUT = frozenset({"id", "status", "priority", "acceptTime", "startTime", "finishTime"})
+#: Left out, in this order, when a default table cannot fit the terminal otherwise.
+_DROP_RANKS = {"acceptTime": 3, "finishTime": 2, "startTime": 1}
+
+
+def jobs_table(
+    jobs: Sequence[Job],
+    names: Sequence[str],
+    output: OutputFormat,
+    *,
+    chosen: bool = False,
+    notes: list[str] | None = None,
+) -> str:
+    """A grid table of jobs with one column per field name: fitted to the terminal with
+    ``table`` (long cells cut with an ellipsis, then, unless the fields were ``chosen`` with
+    ``-fl``, time columns left out, which adds a line to ``notes``), every character with
+    ``wide``."""
+    columns = [
+        Column(
+            FIELDS[name][0],
+            cut=name not in _UNCUT,
+            drop=0 if chosen else _DROP_RANKS.get(name, 0),
+        )
+        for name in names
+    ]
     rows = [[FIELDS[name][1](job) for name in names] for job in jobs]
-    return render_table(headers, rows)
+    width = None if output is OutputFormat.WIDE else table_width()
+    table = fit_table(columns, rows, width)
+    note = table.note()
+    if note and notes is not None:
+        notes.append(note)
+    return table.text
 
 
 def render_job_list(
@@ -118,28 +145,45 @@ def render_job_list(
     next_marker: str | None,
     truncated: bool,
     all_pages: bool,
+    notes: list[str] | None = None,
 ) -> str:
     """``job list`` output: a table followed by ``marker: ...`` as PaddleFlow prints it, or the
-    list envelope (``jobList``, ``nextMarker``, ``isTruncated``) as JSON or YAML."""
+    list envelope (``jobList``, ``nextMarker``, ``isTruncated``) as JSON or YAML. What a person
+    should know about a fitted table goes to ``notes``."""
     if output in (OutputFormat.JSON, OutputFormat.YAML):
         listed = [select_fields(job, fields) for job in jobs] if fields else list(jobs)
         envelope = {"jobList": listed, "nextMarker": next_marker, "isTruncated": truncated}
         return render_data(envelope, output)
     default = LIST_WIDE_FIELDS if output is OutputFormat.WIDE else LIST_FIELDS
-    text = jobs_table(jobs, fields or default)
+    text = jobs_table(jobs, fields or default, output, chosen=bool(fields), notes=notes)
     if not all_pages:
         text += f"\nmarker: {next_marker}"
     return text
 
 
-def render_job(job: Job, output: OutputFormat, *, fields: Sequence[str] | None) -> str:
+def next_page_hint(next_marker: str | None, truncated: bool) -> str | None:
+    """What a person at a terminal is told when ``job list`` showed one page of several."""
+    if not truncated or not next_marker:
+        return None
+    return f"More jobs: add --marker {next_marker} for the next page, or --all to list every page."
+
+
+def render_job(
+    job: Job,
+    output: OutputFormat,
+    *,
+    fields: Sequence[str] | None,
+    notes: list[str] | None = None,
+) -> str:
     """``job show`` output: PaddleFlow's summary table then its config and runtime JSON, or the
-    API object as JSON or YAML."""
+    API object as JSON or YAML. What a person should know about a fitted table goes to
+    ``notes``."""
     if output in (OutputFormat.JSON, OutputFormat.YAML):
         return render_data(select_fields(job, fields) if fields else dict(job), output)
     if fields:
-        return jobs_table([job], fields)
-    summary = jobs_table([job], SHOW_WIDE_FIELDS if output is OutputFormat.WIDE else SHOW_FIELDS)
+        return jobs_table([job], fields, output, chosen=True, notes=notes)
+    shown = SHOW_WIDE_FIELDS if output is OutputFormat.WIDE else SHOW_FIELDS
+    summary = jobs_table([job], shown, output, notes=notes)
     detail: dict[str, Any] = {name: job.get(name) for name in _DETAIL_FIELDS}
     if job.get("members"):
         detail["framework"] = job.get("framework")
@@ -152,7 +196,7 @@ def render_job(job: Job, output: OutputFormat, *, fields: Sequence[str] | None) 
     ):
         if job.get(key):
             detail[header] = job[key]
-    config = json.dumps([detail], indent=4, ensure_ascii=False)
+    config = json_text([detail], indent=4)  # C1 and bidi controls escaped, as in the table
     return f"{summary}\njob config and runtime info: \n{config}"
 
 
@@ -160,7 +204,7 @@ def render_wait_result(jobs: Sequence[Job], output: OutputFormat) -> str:
     """``job wait`` output: each job's final (or last seen) status."""
     if output in (OutputFormat.JSON, OutputFormat.YAML):
         return render_data(list(jobs), output)
-    return jobs_table(jobs, ("id", "name", "status", "finishTime", "message"))
+    return jobs_table(jobs, ("id", "name", "status", "finishTime", "message"), output)
 
 
 @dataclass

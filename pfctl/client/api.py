@@ -33,6 +33,7 @@ from pfctl.client.transport import (
     HEADER_REQUEST_ID,
     RetryPolicy,
     Transport,
+    server_time,
 )
 from pfctl.errors import UsageError
 from pfctl.spec.rules import JOB_TYPES
@@ -45,11 +46,14 @@ __all__ = ["JobPage", "PaddleFlowClient", "RetryPolicy"]
 
 @dataclass(frozen=True)
 class JobPage:
-    """One page of ``GET /job``: the wire job objects and the marker of the next page."""
+    """One page of ``GET /job``: the wire job objects, the marker of the next page, and the
+    server's clock when it answered (Unix seconds from its ``Date`` header; None without one),
+    which a later ``timestamp`` filter can start from whatever the client's clock says."""
 
     jobs: list[dict[str, Any]]
     next_marker: str | None
     truncated: bool
+    server_time: float | None = None
 
 
 class PaddleFlowClient:
@@ -180,6 +184,12 @@ class PaddleFlowClient:
         """The job object of ``GET /job/{id}`` (PADDLEFLOW_API.md §5.2)."""
         return self._object(self._call("GET", _job_path(job_id)))
 
+    def get_job_with_date(self, job_id: str) -> tuple[dict[str, Any], float | None]:
+        """:meth:`get_job`, and the server's clock when it answered (as in
+        :attr:`JobPage.server_time`)."""
+        response = self._send("GET", _job_path(job_id))
+        return self._object(self.transport.decode(response)), server_time(response)
+
     def list_jobs(
         self,
         *,
@@ -201,21 +211,31 @@ class PaddleFlowClient:
             "maxKeys": max_keys,
             "marker": marker,
         }
-        data = self._object(self._call("GET", "/job", params=params))
+        response = self._send("GET", "/job", params=params)
+        data = self._object(self.transport.decode(response))
         jobs = data.get("jobList") or []
         next_marker = data.get("nextMarker") or None
         return JobPage(
-            jobs=list(jobs), next_marker=next_marker, truncated=bool(data.get("isTruncated"))
+            jobs=list(jobs),
+            next_marker=next_marker,
+            truncated=bool(data.get("isTruncated")),
+            server_time=server_time(response),
         )
 
     def iter_jobs(self, *, page_size: int = 1000, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every job matching ``filters`` (the keyword arguments of :meth:`list_jobs`), fetched
         lazily one page at a time."""
+        for page in self.iter_job_pages(page_size=page_size, **filters):
+            yield from page.jobs
+
+    def iter_job_pages(self, *, page_size: int = 1000, **filters: Any) -> Iterator[JobPage]:
+        """The pages of ``GET /job`` matching ``filters`` (the keyword arguments of
+        :meth:`list_jobs`), each fetched when the previous one has been used."""
         marker: str | None = filters.pop("marker", None)
         seen_markers: set[str] = set()
         while True:
             page = self.list_jobs(max_keys=page_size, marker=marker, **filters)
-            yield from page.jobs
+            yield page
             if not page.truncated or not page.next_marker:
                 return
             if page.next_marker in seen_markers:
@@ -321,6 +341,19 @@ class PaddleFlowClient:
         policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
     ) -> Any:
         """An authenticated request; returns the decoded JSON body (None when empty)."""
+        response = self._send(method, path, params=params, json_body=json_body, policy=policy)
+        return self.transport.decode(response)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
+    ) -> requests.Response:
+        """An authenticated request, logging in again once if the token was refused."""
         token, fresh = self._current_token()
         try:
             response = self.transport.send(
@@ -335,7 +368,7 @@ class PaddleFlowClient:
             response = self.transport.send(
                 method, path, params=params, json_body=json_body, policy=policy, token=token
             )
-        return self.transport.decode(response)
+        return response
 
     @staticmethod
     def _object(data: Any) -> dict[str, Any]:

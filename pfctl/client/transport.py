@@ -54,6 +54,7 @@ __all__ = [
     "Transport",
     "new_request_id",
     "new_session",
+    "server_time",
 ]
 
 
@@ -267,6 +268,29 @@ def new_request_id() -> str:
     raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
     text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def server_time(response: requests.Response) -> float | None:
+    """The server's clock when it answered, in Unix seconds, from the HTTP ``Date`` header;
+    None when the answer has none or it does not parse.
+
+    The header has whole seconds and a server may send it a little late or early (uvicorn
+    refreshes it once a second), so a caller comparing it with the server's record times
+    leaves a margin."""
+    from email.utils import parsedate_to_datetime
+
+    text = response.headers.get("Date")
+    if not text:
+        return None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+        from datetime import timezone
+
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def _failed_before_sending(exc: requests.RequestException) -> bool:

@@ -15,7 +15,8 @@ from pfctl.errors import UsageError
 
 
 class FinishedJobs:
-    """A job reader whose jobs already have their final status."""
+    """A job reader (it can only GET) whose jobs already have their final status; a failed
+    job's message says which replica failed."""
 
     def __init__(self, statuses: dict[str, str]) -> None:
         self.statuses = statuses
@@ -23,7 +24,9 @@ class FinishedJobs:
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         self.read.append(job_id)
-        return {"id": job_id, "status": self.statuses[job_id]}
+        status = self.statuses[job_id]
+        message = "replica worker-0 exited with code 3" if status == "failed" else ""
+        return {"id": job_id, "status": status, "message": message}
 
 
 def result(job_id: str, outcome: Outcome) -> JobResult:
@@ -69,20 +72,38 @@ def test_waiting_reports_statuses_and_unsuccessful_jobs() -> None:
     )
     assert reader.read == ["a", "b"]
     assert seen == [("a", "succeeded"), ("b", "failed")]
-    assert waited == WaitReport({"a": "succeeded", "b": "failed"}, ("b",), ())
+    failure = {"b": "replica worker-0 exited with code 3"}
+    assert waited == WaitReport({"a": "succeeded", "b": "failed"}, ("b",), (), failure)
+    assert waited.counts() == {"succeeded": 1, "failed": 1}
     assert not waited.ok
     assert not apply_succeeded(report, waited)
     assert apply_succeeded(report, None)
-    assert wait_lines(waited) == ["job b ended failed"]
+    assert wait_lines(waited) == ["failed b: replica worker-0 exited with code 3"]
     assert apply_document(report, Plan(()), waited)["wait"] == {
         "ok": False,
         "statuses": {"a": "succeeded", "b": "failed"},
+        "counts": {"succeeded": 1, "failed": 1},
         "unsuccessful": ["b"],
+        "messages": failure,
+        "gone": [],
         "pending": [],
     }
 
 
 def test_jobs_still_running_at_the_timeout_are_listed() -> None:
-    waited = WaitReport({"a": "running", "b": "running"}, (), ("a", "b"))
+    waited = WaitReport({"a": "running", "b": "pending"}, (), ("a", "b"))
     assert not waited.ok
+    assert waited.counts() == {"running": 1, "pending": 1}
     assert wait_lines(waited) == ["still running at the timeout: a, b"]
+    many = WaitReport({}, (), tuple(f"j{n}" for n in range(25)))
+    assert wait_lines(many) == [
+        f"still running at the timeout: {', '.join(f'j{n}' for n in range(20))} and 5 more"
+    ]
+
+
+def test_a_job_that_disappeared_fails_the_wait() -> None:
+    waited = WaitReport({"a": "succeeded", "b": "gone"}, gone=("b",))
+    assert not waited.ok
+    assert waited.counts() == {"succeeded": 1, "gone": 1}
+    assert wait_lines(waited) == ["gone b: the job no longer exists"]
+    assert apply_document(ApplyReport(()), Plan(()), waited)["wait"]["gone"] == ["b"]

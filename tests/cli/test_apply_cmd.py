@@ -395,7 +395,8 @@ def test_diff_and_apply_skip_a_fifo_and_dev_zero_and_refuse_them_named(
     (directory / "zero.yaml").symlink_to("/dev/zero")
     warnings = (
         f"{directory / 'fifo.yaml'}:1:1: warning: $: not a regular file (a FIFO); skipped",
-        f"{directory / 'zero.yaml'}:1:1: warning: $: not a regular file (a character device); skipped",
+        f"{directory / 'zero.yaml'}:1:1: warning: $: not a regular file (a character device); "
+        "skipped",
     )
     diff = pfctl("diff", "-f", str(directory), server=api_server, timeout=60)
     assert diff.returncode == 1, diff.stderr

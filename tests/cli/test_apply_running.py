@@ -63,7 +63,7 @@ def test_wait_reports_success_and_failure(
     bad = manifests("bad.yaml", single_manifest(f"{prefix}-bad", command="exit 3"))
     failed = pfctl("apply", "-f", str(bad), "--wait", "--timeout", "120", server=pf_server)
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert f"job {prefix}-bad ended failed" in failed.stderr
+    assert f"failed {prefix}-bad: job is failed, replica worker-0 exited" in failed.stderr
     # applying again does not re-run a finished job
     again = pfctl("apply", "-f", str(bad), server=pf_server)
     assert again.returncode == 0

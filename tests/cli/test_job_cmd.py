@@ -70,7 +70,7 @@ def test_create_show_update_stop_delete(pfctl: Any, tmp_path: Path) -> None:
     waited = pfctl("job", "wait", job_id, "--timeout", "60", "--interval", "0.2", "-o", "json")
     assert waited.code == 1  # terminated counts as not successful
     assert json.loads(waited.out)[0]["status"] == "terminated"
-    assert f"job[{job_id}] terminated" in waited.err
+    assert f"{job_id}: terminated" in waited.err.splitlines()
 
     deleted = pfctl("job", "delete", job_id)
     assert (deleted.code, deleted.out) == (0, f"job[{job_id}] delete success\n")

@@ -28,7 +28,9 @@ def test_wait_timeout(pfctl: Any, tmp_path: Path) -> None:
     job_id = create(pfctl, tmp_path, job_document())
     result = pfctl("job", "wait", job_id, "--timeout", "0.3", "--interval", "0.1")
     assert result.code == 1
-    assert f"timed out waiting for {job_id}" in result.err
+    *_, summary, still = result.err.splitlines()
+    assert summary.startswith("Wait timed out: ") and summary.endswith(", 0 succeeded, 0 failed.")
+    assert still == f"still running at the timeout: {job_id}"
     pfctl("job", "stop", job_id)
 
 
@@ -38,7 +40,7 @@ def test_wait_and_logs_of_jobs_that_run(pfctl: Any, tmp_path: Path) -> None:
     waited = pfctl("job", "wait", ok_job, "--timeout", "120", "--interval", "0.2", "-o", "json")
     assert waited.code == 0, waited.err
     assert json.loads(waited.out)[0]["status"] == "succeeded"
-    assert f"job[{ok_job}] succeeded" in waited.err
+    assert f"{ok_job}: succeeded" in waited.err.splitlines()
 
     logs = pfctl("job", "logs", ok_job)
     assert logs.code == 0, logs.err
@@ -54,8 +56,38 @@ def test_wait_and_logs_of_jobs_that_run(pfctl: Any, tmp_path: Path) -> None:
 
     failed = pfctl("job", "wait", ok_job, bad_job, "--timeout", "120", "--interval", "0.2")
     assert failed.code == 1
-    assert f"unsuccessful: {bad_job}" in failed.err
+    assert f"failed {bad_job}: job is failed, replica worker-0 exited with code 3" in failed.err
     assert "about-to-fail" in pfctl("job", "logs", bad_job).out
+
+
+def test_wait_ends_with_a_summary_and_the_failures_messages(pfctl: Any, tmp_path: Path) -> None:
+    good = [create(pfctl, tmp_path, job_document(command="true")) for _ in range(2)]
+    bad = create(pfctl, tmp_path, job_document(command="echo boom; exit 3"))
+    waited = pfctl("job", "wait", *good, bad, "--timeout", "120", "--interval", "0.2")
+    assert waited.code == 1
+    lines = waited.err.splitlines()
+    assert lines[-2:] == [
+        "Wait failed: 2 succeeded, 1 failed.",
+        f"failed {bad}: job is failed, replica worker-0 exited with code 3",
+    ]
+    # Not on a terminal: a line per status change, each job's last one its final status.
+    assert {f"{good[0]}: succeeded", f"{good[1]}: succeeded", f"{bad}: failed"} <= set(lines)
+    assert not any(line.startswith(f"{bad}: succeeded") for line in lines)
+
+    succeeded = pfctl("job", "wait", *good, "--interval", "0.2", "-o", "json")
+    assert succeeded.code == 0, succeeded.err
+    assert succeeded.err.splitlines()[-1] == "Wait complete: 2 succeeded, 0 failed."
+    assert [job["id"] for job in json.loads(succeeded.out)] == good
+
+
+def test_waiting_for_a_job_that_does_not_exist_fails(pfctl: Any) -> None:
+    missing = unique_id("missing")
+    result = pfctl("job", "wait", missing, "--timeout", "30", "--interval", "0.2")
+    assert result.code == 1
+    assert result.err.splitlines()[-2:] == [
+        "Wait failed: 0 succeeded, 0 failed, 1 gone.",
+        f"gone {missing}: the job no longer exists",
+    ]
 
 
 def test_follow_a_running_job(pfctl: Any, tmp_path: Path) -> None:

@@ -28,11 +28,32 @@ pytestmark = pytest.mark.timeout(120)
 JOB = {"id": "faulty-job", **single_body("true", image="busybox")}
 
 
+QUEUE_PAGE = {
+    "maxKeys": 500,
+    "isTruncated": False,
+    "queueList": [
+        {
+            "name": "default-queue",
+            "status": "open",
+            "maxResources": {"cpu": "20", "mem": "20Gi"},
+            "usedResources": {"cpu": "0", "mem": "0"},
+            "idleResources": {"cpu": "20", "mem": "20Gi"},
+        }
+    ],
+}
+FLAVOUR_PAGE = {
+    "maxKeys": 500,
+    "isTruncated": False,
+    "flavourList": [{"name": "flavour1", "cpu": "1", "mem": "1Gi"}],
+}
+
+
 class Misbehaving:
     """A one-thread-per-connection HTTP/1.1 server: ``POST /login`` works; every other request
     gets ``mode``: ``hang`` (never answers), ``reset`` (TCP RST after reading the request) or
-    ``500`` (PaddleFlow's InternalError). ``GET /job`` (the apply's list) answers an empty page
-    unless ``break_lists``."""
+    ``500`` (PaddleFlow's InternalError). ``GET /job`` (the apply's list) answers an empty page,
+    and ``GET /queue`` and ``GET /flavour`` (the plan's preflight) one open queue and one
+    flavour, unless ``break_lists``."""
 
     def __init__(self, mode: str, *, break_lists: bool = False) -> None:
         self.mode = mode
@@ -102,6 +123,10 @@ class Misbehaving:
                         "200 OK",
                         {"maxKeys": 1000, "isTruncated": False, "jobList": []},
                     )
+                elif line.startswith("GET /api/paddleflow/v1/queue?") and not self.break_lists:
+                    self._answer(connection, "200 OK", QUEUE_PAGE)  # the plan's preflight
+                elif line.startswith("GET /api/paddleflow/v1/flavour?") and not self.break_lists:
+                    self._answer(connection, "200 OK", FLAVOUR_PAGE)
                 elif self.mode == "hang":
                     self.closing.wait()
                     return

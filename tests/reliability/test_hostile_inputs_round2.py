@@ -134,8 +134,8 @@ def test_a_lone_surrogate_is_a_located_problem_never_a_traceback(
     validated = run_pfctl("validate", str(in_id))
     assert validated.returncode == 1, validated.stderr
     assert validated.stdout.splitlines()[0] == (
-        f"{in_id}:1:26: error: $.id: the string holds a lone UTF-16 surrogate (\\ud800), which is not "
-        "a character: write the character itself or its full surrogate pair"
+        f"{in_id}:1:26: error: $.id: the string holds a lone UTF-16 surrogate (\\ud800), which is "
+        "not a character: write the character itself or its full surrogate pair"
     )
     job_id = unique_id("surrogate")
     in_label = tmp_path / "label.json"

@@ -12,10 +12,10 @@ import copy
 import uuid
 from typing import Any
 
-from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.store.jobrecords import NewJob
 from pfctl.server.store.storage import Store
+from pfctl.spec import resources
 from pfctl.spec.rules import CUSTOM_FLAVOURS, DEFAULT_PRIORITY, DEFAULT_QUEUE, JOBSPEC_KEYS
 
 _MEMBER_SPEC_KEYS = ("id", "name", *JOBSPEC_KEYS)
@@ -130,12 +130,7 @@ def resolve_flavour(store: Store, flavour: dict[str, Any]) -> dict[str, Any]:
     (cpu 1 / mem 1Gi when either is missing, as PaddleFlow falls back)."""
     name = str(flavour.get("name", ""))
     if name in CUSTOM_FLAVOURS:
-        cpu, mem = str(flavour.get("cpu", "")), str(flavour.get("mem", ""))
-        if not cpu or not mem:
-            return {"name": name, "cpu": "1", "mem": "1Gi"}
-        resolved: dict[str, Any] = {"name": name, "cpu": cpu, "mem": mem}
-        if flavour.get("scalarResources"):
-            resolved["scalarResources"] = dict(flavour["scalarResources"])
+        resolved = resources.custom_flavour(flavour)
     else:
         registered = store.catalog.get_flavour(name)
         if registered is None:

@@ -8,12 +8,12 @@ from typing import Any
 
 from starlette.routing import Route
 
-from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
 from pfctl.server.store.catalog import FlavourRecord, NameTaken
 from pfctl.server.store.timefmt import format_time
+from pfctl.spec import resources
 
 
 def flavour_object(flavour: FlavourRecord) -> dict[str, Any]:

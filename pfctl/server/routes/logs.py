@@ -15,10 +15,10 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.runtime.logs import DEFAULT_SIZE_LIMIT, LogQuery, read_job_logs
+from pfctl.spec import resources
 
 _GO_BOOLS = {
     "1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,

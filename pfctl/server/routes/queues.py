@@ -12,12 +12,12 @@ from typing import Any
 
 from starlette.routing import Route
 
-from pfctl.server import resources
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
 from pfctl.server.store.catalog import DEFAULT_CLUSTER, NameTaken, QueueRecord
 from pfctl.server.store.timefmt import format_time
+from pfctl.spec import resources
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 QUOTA_TYPES = ("elasticQuota", "volcanoCapabilityQuota")

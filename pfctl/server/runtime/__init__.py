@@ -2,5 +2,5 @@
 
 ``create_runtime`` (in ``runner``) builds the ``JobRuntime`` the API server calls; the other
 modules are small pure pieces (placement, frameworks, workflow) and the process layer. A job's
-request comes from ``pfctl.server.resources``, shared with the create check.
+request comes from ``pfctl.spec.resources``, shared with the create check.
 """

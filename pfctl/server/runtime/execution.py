@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pfctl.server.resources import Resources
 from pfctl.server.runtime import frameworks, layout, runtime_info
 from pfctl.server.runtime.isolation import IsolationPolicy, JobRefused, JobUser
 from pfctl.server.runtime.processes import (
@@ -38,6 +37,7 @@ from pfctl.server.runtime.workflow_gate import NodeGate
 from pfctl.server.runtime.workflow_job import run_workflow_job
 from pfctl.server.runtime.workflow_nodes import NodeLaunch, WorkflowLimits
 from pfctl.spec import statuses
+from pfctl.spec.resources import Resources
 
 if TYPE_CHECKING:
     from pfctl.server.store.jobrecords import JobRecord

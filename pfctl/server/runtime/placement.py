@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pfctl.server import resources
-from pfctl.server.resources import Resources
+from pfctl.spec import resources
+from pfctl.spec.resources import Resources
 from pfctl.spec.rules import DEFAULT_PRIORITY, UPDATE_PRIORITIES
 
 #: How long a job that does not fit lets smaller jobs behind it start before it reserves.

@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 
-from pfctl.server import resources
-from pfctl.server.resources import Resources
 from pfctl.server.runtime.workflow_gate import Halted, NodeGate
+from pfctl.spec import resources
+from pfctl.spec.resources import Resources
 
 __all__ = ["QueueRoom"]
 

@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pfctl.server import resources
-from pfctl.server.resources import Resources
 from pfctl.server.runtime import layout, placement
 from pfctl.server.runtime.execution import JobExecution
 from pfctl.server.runtime.isolation import IsolationPolicy, allow_shared_from_environment
@@ -26,7 +24,8 @@ from pfctl.server.runtime.processes import kill_recorded_groups
 from pfctl.server.runtime.queue_room import QueueRoom
 from pfctl.server.runtime.statuswrites import StatusWrite, failure_reason, late_final_write
 from pfctl.server.runtime.workflow_nodes import DEFAULT_PARALLELISM, WorkflowLimits
-from pfctl.spec import statuses
+from pfctl.spec import resources, statuses
+from pfctl.spec.resources import Resources
 
 if TYPE_CHECKING:
     from pfctl.server.hooks import JobRuntime

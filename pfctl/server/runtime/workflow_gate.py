@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from pfctl.server.resources import Resources
+from pfctl.spec.resources import Resources
 
 __all__ = ["NodeGate", "OpenGate", "ParallelismSlots"]
 

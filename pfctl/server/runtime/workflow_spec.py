@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pfctl.server.resources import Resources, parse_amount
 from pfctl.spec.argo_subset import EXPRESSION
+from pfctl.spec.resources import Resources, parse_amount
 
 __all__ = ["node_request", "parameter_values", "substitute"]
 

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pfctl.server import resources
-from pfctl.server.resources import Resources
 from pfctl.server.store.database import Database, json_text
 from pfctl.server.store.timefmt import now
+from pfctl.spec import resources
+from pfctl.spec.resources import Resources
 from pfctl.spec.rules import DEFAULT_QUEUE
 
 DEFAULT_CLUSTER = "default-cluster"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-from pfctl.server.resources import Resources
 from pfctl.server.runtime.placement import PendingJob, decide
 from pfctl.server.runtime.queue_room import QueueRoom
+from pfctl.spec.resources import Resources
 
 
 def cpu(amount: int) -> Resources:

@@ -1,10 +1,10 @@
-"""Resource arithmetic (``pfctl.server.resources``): a job's request, comparisons, text forms."""
+"""Resource arithmetic (``pfctl.spec.resources``): a job's request, comparisons, text forms."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from pfctl.server import resources
+from pfctl.spec import resources
 
 GIB = 2**30
 
@@ -78,3 +78,16 @@ def test_strings_round_trip_and_describe_names_memory_in_binary_units() -> None:
     assert resources.from_strings(strings) == amounts
     assert resources.describe(amounts) == "cpu: 0.5, mem: 6Gi, nvidia.com/gpu: 2, "
     assert resources.describe({"mem": Decimal(1024**4)}) == "mem: 1024Gi, "
+
+
+def test_a_custom_flavour_without_cpu_or_mem_falls_back_as_paddleflow_does() -> None:
+    """PADDLEFLOW_API.md §7 and §13 item 10: cpu 1 / mem 1Gi, scalarResources dropped."""
+    gpu = {"nvidia.com/gpu": "1"}
+    assert resources.custom_flavour({"name": "", "cpu": "2", "scalarResources": gpu}) == {
+        "name": "",
+        "cpu": "1",
+        "mem": "1Gi",
+    }
+    assert resources.custom_flavour({}) == {"name": "", "cpu": "1", "mem": "1Gi"}
+    complete = {"name": "customFlavour", "cpu": "2", "mem": "4Gi", "scalarResources": gpu}
+    assert resources.custom_flavour(complete) == complete

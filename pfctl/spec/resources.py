@@ -1,4 +1,8 @@
-"""Resource arithmetic, the server's one copy: amounts, a job's request, comparisons, text forms.
+"""Resource arithmetic, the one copy: amounts, a job's request, comparisons, text forms.
+
+The local server (its create check, scheduler and queue views) and apply's preflight (which
+checks a plan against the server's queues and flavours) both measure jobs with these functions,
+so that a plan and the create it announces agree.
 
 Amounts are ``Decimal`` values keyed by resource name: ``cpu``, ``mem`` and any scalar resource
 (``nvidia.com/gpu`` ...). A name missing from a mapping counts as zero, as in PaddleFlow's
@@ -7,6 +11,7 @@ Amounts are ``Decimal`` values keyed by resource name: ``cpu``, ``mem`` and any 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,11 +26,19 @@ FlavourLookup = Callable[[str], "Mapping[str, Any] | None"]
 
 
 _BINARY_UNITS = (("Ti", 1024**4), ("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024))
+#: What PaddleFlow gives a custom flavour that lacks cpu or mem (its scalarResources dropped).
+CUSTOM_FLAVOUR_FALLBACK = {"cpu": "1", "mem": "1Gi"}
 
 
 def parse_amount(text: object) -> Decimal:
     """A quantity (``"500m"``, ``"4Gi"``, ``2``) as an amount; ValueError when it is not one."""
-    return parse_quantity(str(text))
+    return _parsed(str(text))
+
+
+# A plan of a thousand jobs names a handful of distinct quantities, each many times.
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Decimal:
+    return parse_quantity(text)
 
 
 def amounts(resources: Mapping[str, Any]) -> Resources:
@@ -48,6 +61,23 @@ def amounts(resources: Mapping[str, Any]) -> Resources:
 def from_strings(strings: Mapping[str, str]) -> Resources:
     """The inverse of ``to_strings``: ``{"cpu": "3", "mem": "6Gi", ...}`` as amounts."""
     return {name: parse_amount(text) for name, text in strings.items()}
+
+
+def custom_flavour(flavour: Mapping[str, Any]) -> dict[str, Any]:
+    """A custom flavour (name ``""`` or ``customFlavour``) as PaddleFlow resolves it on create:
+    its own ``cpu``, ``mem`` and ``scalarResources``, or ``CUSTOM_FLAVOUR_FALLBACK`` when cpu or
+    mem is missing (PADDLEFLOW_API.md §7, §13 item 10)."""
+    name, cpu, mem = (_text(flavour.get(key)) for key in ("name", "cpu", "mem"))
+    if not cpu or not mem:
+        return {"name": name, **CUSTOM_FLAVOUR_FALLBACK}
+    resolved: dict[str, Any] = {"name": name, "cpu": cpu, "mem": mem}
+    if flavour.get("scalarResources"):
+        resolved["scalarResources"] = dict(flavour["scalarResources"])
+    return resolved
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def flavour_amounts(
