@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -20,13 +21,14 @@ from pfctl.cli.connection import (
 from pfctl.cli.help import examples
 from pfctl.cli.job_options import (
     FieldListOption,
-    FinishedJobIdArgument,
+    FinishedJobIdsArgument,
     JobIdArgument,
+    JobIdsArgument,
     OutputOption,
-    UnfinishedJobIdArgument,
+    UnfinishedJobIdsArgument,
 )
 from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
-from pfctl.errors import UsageError
+from pfctl.errors import PfctlError, UsageError
 
 job_app = typer.Typer(
     name="job",
@@ -83,11 +85,12 @@ def create(
         "pfctl job show job-1234",
         "pfctl job show job-1234 -o json",
         "pfctl job show job-1234 -fl id,status,priority",
+        "pfctl job show job-1 job-2 -o json",
     )
 )
 def show(
     *,
-    job_id: JobIdArgument,
+    job_ids: JobIdsArgument,
     fieldlist: FieldListOption = None,
     output: OutputOption = None,
     server: ServerOption = None,
@@ -96,15 +99,21 @@ def show(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Show one job."""
-    from pfctl.cli.job_views import parse_field_list, render_job
+    """Show jobs. Several ids: one after the other (a JSON or YAML list with -o json|yaml)."""
+    from pfctl.cli.job_views import parse_field_list, render_job, select_fields
+    from pfctl.cli.output import OutputFormat, render_data
 
     fields = parse_field_list(fieldlist)
+    chosen = resolve_format(output)
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        job = client.get_job(job_id)
+        jobs = [client.get_job(job_id) for job_id in job_ids]
+    if len(jobs) > 1 and chosen in (OutputFormat.JSON, OutputFormat.YAML):
+        shown = [select_fields(job, fields) if fields else dict(job) for job in jobs]
+        typer.echo(render_data(shown, chosen))
+        return
     notes: list[str] = []
-    typer.echo(render_job(job, resolve_format(output), fields=fields, notes=notes))
-    for note in notes:
+    typer.echo("\n\n".join(render_job(job, chosen, fields=fields, notes=notes) for job in jobs))
+    for note in dict.fromkeys(notes):
         typer.echo(note, err=True)
 
 
@@ -225,36 +234,77 @@ def update(
     typer.echo(f"job[{job_id}] update success")
 
 
-@job_app.command(epilog=examples("pfctl job stop job-1234"))
+@job_app.command(epilog=examples("pfctl job stop job-1234", "pfctl job stop job-1 job-2"))
 def stop(
     *,
-    job_id: UnfinishedJobIdArgument,
+    job_ids: UnfinishedJobIdsArgument,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Stop a job."""
+    """Stop jobs. A job that already ended counts as stopped (exit 0), as in kubectl."""
     with open_client(server, user, password, pf_config, request_timeout) as client:
+        _each(job_ids, lambda job_id: _stop_one(client, job_id))
+
+
+def _stop_one(client: Any, job_id: str) -> str:
+    from pfctl.client.errors import ConflictError
+    from pfctl.spec.statuses import is_final
+
+    try:
         client.stop_job(job_id)
-    typer.echo(f"job[{job_id}] stop success")
+    except ConflictError:
+        status = str(client.get_job(job_id).get("status") or "")
+        if not is_final(status):
+            raise
+        return f"job[{job_id}] is already {status}"
+    return f"job[{job_id}] stop success"
 
 
-@job_app.command(epilog=examples("pfctl job delete job-1234"))
+@job_app.command(epilog=examples("pfctl job delete job-1234", "pfctl job delete job-1 job-2"))
 def delete(
     *,
-    job_id: FinishedJobIdArgument,
+    job_ids: FinishedJobIdsArgument,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Delete a finished job."""
-    with open_client(server, user, password, pf_config, request_timeout) as client:
+    """Delete finished jobs."""
+
+    def delete_one(job_id: str) -> str:
         client.delete_job(job_id)
-    typer.echo(f"job[{job_id}] delete success")
+        return f"job[{job_id}] delete success"
+
+    with open_client(server, user, password, pf_config, request_timeout) as client:
+        _each(job_ids, delete_one)
+
+
+def _each(job_ids: list[str], act: Callable[[str], str]) -> None:
+    """``act`` on every id in turn, printing what it says; a job the server refuses is an
+    ``error:`` line and exit 1 at the end, and the others are still done. A server that cannot
+    be reached stops the run (exit 2)."""
+    from pfctl.cli.color import severity
+    from pfctl.client.errors import ServerConnectionError
+    from pfctl.spec.paths import escape_text
+
+    failed = 0
+    for job_id in job_ids:
+        try:
+            typer.echo(escape_text(act(job_id)))
+        except ServerConnectionError:
+            raise
+        except PfctlError as error:
+            if len(job_ids) == 1:
+                raise
+            failed += 1
+            line = severity(f"error: {escape_text(str(error))}", stream=sys.stderr)
+            typer.echo(line, err=True, color=True)
+    if failed:
+        raise PfctlError(f"{failed} of {len(job_ids)} jobs failed")
 
 
 job_follow_cmd.register(job_app)

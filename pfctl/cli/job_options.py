@@ -28,6 +28,28 @@ FinishedJobIdArgument = Annotated[
         metavar="JOBID", help="The job's id.", autocompletion=job_id_completer(only_final=True)
     ),
 ]
+JobIdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOBID...", help="One or more job ids.", autocompletion=job_id_completer()
+    ),
+]
+UnfinishedJobIdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOBID...",
+        help="One or more job ids.",
+        autocompletion=job_id_completer(only_final=False),
+    ),
+]
+FinishedJobIdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOBID...",
+        help="One or more job ids.",
+        autocompletion=job_id_completer(only_final=True),
+    ),
+]
 FieldListOption = Annotated[
     str | None,
     typer.Option("-fl", "--fieldlist", help="Show only these fields, e.g. id,status,priority."),

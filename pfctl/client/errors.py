@@ -62,10 +62,14 @@ class PaddleFlowError(PfctlError):
         self.hint = hint
 
     def __str__(self) -> str:
-        label = self.code or (f"HTTP {self.status}" if self.status else type(self).__name__)
-        text = f"{label}: {self.message}" if self.message else label
+        # The server's own words first: its code (when it gave one) and message. The HTTP
+        # status is a detail after them, so that a business error never reads as a crash.
+        if self.code:
+            text = f"{self.code}: {self.message}" if self.message else self.code
+        else:
+            text = self.message or (f"HTTP {self.status}" if self.status else type(self).__name__)
         details = []
-        if self.status and self.code:
+        if self.status and (self.code or self.message):
             details.append(f"HTTP {self.status}")
         if self.request_id:
             details.append(f"request id {self.request_id}")

@@ -168,8 +168,8 @@ def test_server_side_rule_errors(pfctl: Any, tmp_path: Path) -> None:
     pfctl("job", "stop", job_id)
     pfctl("job", "wait", job_id, "--interval", "0.2", "--timeout", "60")
     stop_again = pfctl("job", "stop", job_id)
-    assert stop_again.code == 1
-    assert stop_again.err.startswith("error: HTTP 500: stop job failed, err: job ")
+    assert stop_again.code == 0, stop_again.err  # idempotent, as kubectl and Terraform
+    assert stop_again.out == f"job[{job_id}] is already terminated\n"
     bad_priority = pfctl("job", "update", job_id, "-p", "urgent")
     assert bad_priority.code == 1 and "InvalidArguments" in bad_priority.err
     duplicate = pfctl("job", "create", "single", write_job(tmp_path, job_document(id=job_id)))
@@ -235,3 +235,28 @@ def test_subprocess_exit_code_and_light_help(pf_server: Any) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert imported.stdout.strip() == ""
+
+
+def test_several_ids_for_show_stop_and_delete(pfctl: Any, tmp_path: Path) -> None:
+    first = create(pfctl, tmp_path, job_document(command="sleep 300"))
+    second = create(pfctl, tmp_path, job_document(command="sleep 300"))
+    shown = pfctl("job", "show", first, second, "-o", "json")
+    assert shown.code == 0, shown.err
+    assert [job["id"] for job in json.loads(shown.out)] == [first, second]
+
+    missing = unique_id("missing")
+    stopped = pfctl("job", "stop", first, missing, second)
+    assert stopped.code == 1  # one was refused; the others were still stopped
+    assert stopped.out == f"job[{first}] stop success\njob[{second}] stop success\n"
+    assert stopped.err.startswith("error: JobNotFound: ")
+    assert stopped.err.rstrip().endswith("error: 1 of 3 jobs failed")
+    for job_id in (first, second):
+        pfctl("job", "wait", job_id, "--interval", "0.2", "--timeout", "60")
+    again = pfctl("job", "stop", first, second)
+    assert again.code == 0
+    assert again.out == (
+        f"job[{first}] is already terminated\njob[{second}] is already terminated\n"
+    )
+    deleted = pfctl("job", "delete", first, second)
+    assert deleted.code == 0, deleted.err
+    assert deleted.out.count("delete success") == 2

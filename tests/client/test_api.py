@@ -169,7 +169,8 @@ def test_stop_of_a_final_job_is_a_conflict_with_an_empty_code(client: PaddleFlow
         client.stop_job(job_id)
     assert (caught.value.status, caught.value.code) == (500, "")
     assert "cannot be stopped" in caught.value.message
-    assert str(caught.value).startswith("HTTP 500: stop job failed")
+    assert str(caught.value).startswith("stop job failed, err: job ")
+    assert "(HTTP 500, request id " in str(caught.value)
 
 
 def test_delete_of_a_live_job_is_a_conflict(client: PaddleFlowClient) -> None:

@@ -91,9 +91,10 @@ def test_str_shows_code_message_status_and_request_id() -> None:
     )
 
 
-def test_empty_code_shows_the_http_status() -> None:
+def test_empty_code_shows_the_message_first_and_the_http_status_after() -> None:
     error = error_from_response(500, body("", "boom"))
-    assert str(error) == "HTTP 500: boom (request id rid-1)"
+    assert str(error) == "boom (HTTP 500, request id rid-1)"
+    assert str(error_from_response(502, "")) == "HTTP 502"
 
 
 def test_non_json_body_keeps_text_and_header_request_id() -> None:
