@@ -19,6 +19,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
 from pfctl.cli.plan_io import confirm_once, load_desired, print_plan, require_inputs, save_plan
 from pfctl.cli.plan_options import (
@@ -108,9 +109,10 @@ def apply(
         float | None,
         typer.Option(
             "--timeout",
-            metavar="SECONDS",
-            help="Seconds to wait: for --wait (default: no limit) and for a replaced job "
-            "to stop (default: 300).",
+            metavar=DURATION_METAVAR,
+            parser=duration,
+            help="How long to wait (90, 90s, 2m, 1h30m): for --wait (default: no limit) and "
+            "for a replaced job to stop (default: 5m).",
         ),
     ] = None,
     parallelism: Annotated[

@@ -19,6 +19,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
 from pfctl.cli.plan_io import confirm_once, load_desired, require_inputs
 from pfctl.cli.plan_options import (
@@ -69,7 +70,12 @@ def delete(
     ] = False,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", metavar="SECONDS", help="Seconds a stopped job may take to end."),
+        typer.Option(
+            "--timeout",
+            metavar=DURATION_METAVAR,
+            parser=duration,
+            help="How long a stopped job may take to end (90, 2m; default 5m).",
+        ),
     ] = None,
     parallelism: Annotated[
         int, typer.Option("--parallelism", metavar="N", help="Jobs deleted at once.")

@@ -19,6 +19,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
 from pfctl.cli.job_options import JobIdArgument, OutputOption
 from pfctl.cli.output import OutputFormat, resolve_format
@@ -36,9 +37,20 @@ def wait(
         ),
     ],
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Give up after this many seconds.")
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar=DURATION_METAVAR,
+            parser=duration,
+            help="Give up after this long (90, 90s, 2m, 1h30m).",
+        ),
     ] = None,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 1.0,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval", metavar=DURATION_METAVAR, parser=duration, help="Time between polls."
+        ),
+    ] = 1.0,
     output: OutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
@@ -104,7 +116,12 @@ def logs(
             show_default=False,
         ),
     ] = None,
-    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 2.0,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval", metavar=DURATION_METAVAR, parser=duration, help="Time between polls."
+        ),
+    ] = 2.0,
     output: OutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,

@@ -36,7 +36,6 @@ ENV_PF_CONFIG = "PADDLEFLOW_PF_CONFIG"
 ENV_REQUEST_TIMEOUT = "PFCTL_REQUEST_TIMEOUT"
 #: Seconds one request may take in all, retries and reading the answer included.
 DEFAULT_REQUEST_TIMEOUT = 60.0
-_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 SOURCE_DEFAULT = "default"
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -120,21 +119,17 @@ def normalize_server_url(text: str) -> str:
 
 
 def parse_request_timeout(text: str, source: str) -> float:
-    """Seconds from ``30``, ``2.5``, ``30s``, ``2m`` or ``1h``; ``ConfigError`` naming ``source``
+    """Seconds from ``30``, ``2.5``, ``30s``, ``2m``, ``1h30m``; ``ConfigError`` naming ``source``
     for anything else, zero or a negative time."""
-    raw = text.strip().lower()
-    unit = _DURATION_UNITS.get(raw[-1:], 0.0)
-    number = raw[:-1] if unit else raw
+    from pfctl.spec.durations import parse_duration
+
     try:
-        seconds = float(number) * (unit or 1.0)
+        return parse_duration(text)
     except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds < float("inf"):
         raise ConfigError(
             f"invalid request timeout {text!r} ({source}): expected a positive number of "
-            "seconds, or a number with s, m or h"
-        )
-    return seconds
+            "seconds, or a time with h, m and s (30s, 2m, 1h30m)"
+        ) from None
 
 
 def default_pf_config_path() -> Path:

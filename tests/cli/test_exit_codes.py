@@ -120,3 +120,23 @@ def test_the_same_cause_gives_the_same_code(  # noqa: PLR0917 - fixtures and the
     if expected != OK:
         assert "Traceback" not in result.err
         assert (result.err + result.out).strip(), "a negative answer says why"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["job", "wait", MISSING_JOB, "--timeout"],
+        ["job", "wait", MISSING_JOB, "--interval"],
+        ["apply", "-f", "jobs.yaml", "--timeout"],
+        ["delete", "-f", "jobs.yaml", "--timeout"],
+    ],
+)
+def test_every_timeout_and_interval_reads_durations(
+    run: Callable[..., Result], args: list[str]
+) -> None:
+    refused = run(*args, "1h30x")
+    assert refused.code == CANNOT
+    assert f"Invalid value for '{args[-1]}': invalid duration '1h30x'" in refused.err
+    if args[0] == "job":
+        accepted = run(*args, "1m30s")
+        assert accepted.code == NO, accepted.err  # parsed; the job does not exist
