@@ -24,7 +24,7 @@ from pfctl.cli.job_options import (
     FinishedJobIdsArgument,
     JobIdArgument,
     JobIdsArgument,
-    OutputOption,
+    QueryOutputOption,
     UnfinishedJobIdsArgument,
 )
 from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
@@ -86,13 +86,14 @@ def create(
         "pfctl job show job-1234 -o json",
         "pfctl job show job-1234 -fl id,status,priority",
         "pfctl job show job-1 job-2 -o json",
+        "pfctl job show job-1234 -o jsonpath='{.status}'",
     )
 )
 def show(
     *,
     job_ids: JobIdsArgument,
     fieldlist: FieldListOption = None,
-    output: OutputOption = None,
+    output: QueryOutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -104,9 +105,15 @@ def show(
     from pfctl.cli.output import OutputFormat, render_data
 
     fields = parse_field_list(fieldlist)
-    chosen = resolve_format(output)
     with open_client(server, user, password, pf_config, request_timeout) as client:
         jobs = [client.get_job(job_id) for job_id in job_ids]
+    if output is not None and output.format is None:
+        from pfctl.cli.query_output import render_query
+
+        for job in jobs:
+            typer.echo(render_query(output, job, [str(job.get("id"))]))
+        return
+    chosen = resolve_format(output.format if output is not None else None)
     if len(jobs) > 1 and chosen in (OutputFormat.JSON, OutputFormat.YAML):
         shown = [select_fields(job, fields) if fields else dict(job) for job in jobs]
         typer.echo(render_data(shown, chosen))
@@ -124,6 +131,8 @@ def show(
         "pfctl job list -s running -l team=a -o wide",
         "pfctl job list -m 100 -o json",
         "pfctl job list --all -o wide",
+        "pfctl job list -s failed -o name",
+        "pfctl job list -o jsonpath='{.jobList[*].status}'",
     ),
 )
 def list_jobs(
@@ -155,7 +164,7 @@ def list_jobs(
     all_pages: Annotated[
         bool, typer.Option("--all", help="Follow the markers: list every page.")
     ] = False,
-    output: OutputOption = None,
+    output: QueryOutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -180,7 +189,13 @@ def list_jobs(
         else:
             page = client.list_jobs(max_keys=maxkeys, marker=marker, **filters)
             jobs, next_marker, truncated = page.jobs, page.next_marker, page.truncated
-    chosen = resolve_format(output)
+    if output is not None and output.format is None:
+        from pfctl.cli.query_output import render_query
+
+        envelope = {"jobList": jobs, "nextMarker": next_marker, "isTruncated": truncated}
+        typer.echo(render_query(output, envelope, [str(job.get("id")) for job in jobs]))
+        return
+    chosen = resolve_format(output.format if output is not None else None)
     notes: list[str] = []
     text = render_job_list(
         jobs,

@@ -8,6 +8,7 @@ import typer
 
 from pfctl.cli.completion import job_id_completer
 from pfctl.cli.output import OUTPUT_HELP, OutputFormat
+from pfctl.cli.query_output import QUERY_OUTPUT_HELP, OutputRequest, parse_output
 
 OutputOption = Annotated[
     OutputFormat | None, typer.Option("-o", "--output", help=OUTPUT_HELP, show_default=False)
@@ -48,6 +49,17 @@ FinishedJobIdsArgument = Annotated[
         metavar="JOBID...",
         help="One or more job ids.",
         autocompletion=job_id_completer(only_final=True),
+    ),
+]
+QueryOutputOption = Annotated[
+    OutputRequest | None,
+    typer.Option(
+        "-o",
+        "--output",
+        help=QUERY_OUTPUT_HELP,
+        metavar="FORMAT",
+        parser=parse_output,
+        show_default=False,
     ),
 ]
 FieldListOption = Annotated[
