@@ -4,6 +4,7 @@ a working editor schema line and validate, and the pages name what the code defi
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -219,3 +220,24 @@ def test_schemas_written_by_pfctl_schema_work_from_another_directory(tmp_path: P
 def test_examples_validate_with_pfctl() -> None:
     result = run_pfctl("validate", str(ROOT / "examples"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_usage_lines_agree_with_help_in_one_style() -> None:
+    """docs/reference/commands.md shows each usage line exactly as `--help` prints it:
+    ``PATH...``, ``JOBID...``, ``[NAME]``; never typer's ``{PATH}``."""
+    page = generated_pages()[COMMANDS_PAGE]
+    for path, _ in _command_tree():
+        args = path.split()[1:]
+        shown = subprocess.run(
+            [sys.executable, "-m", "pfctl", *args, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "COLUMNS": "200"},
+        ).stdout
+        usage = next(line for line in shown.splitlines() if line.startswith("Usage: "))
+        line = usage.removeprefix("Usage: ")
+        assert f"```text\n{line}\n```" in page, path
+        assert "{" not in line and "[[" not in line, line
+        for word in line.split()[len(path.split()) :]:
+            assert word.strip("[].").isupper() or word == "COMMAND", (path, word)

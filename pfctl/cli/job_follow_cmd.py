@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -24,6 +25,14 @@ from pfctl.cli.help import examples
 from pfctl.cli.job_options import JobIdArgument, OutputOption
 from pfctl.cli.output import OutputFormat, resolve_format
 from pfctl.errors import ExitCode
+
+
+class LogFormat(str, Enum):
+    """Values of ``job logs -o``."""
+
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
 
 
 def wait(
@@ -122,7 +131,16 @@ def logs(
             "--interval", metavar=DURATION_METAVAR, parser=duration, help="Time between polls."
         ),
     ] = 2.0,
-    output: OutputOption = None,
+    output: Annotated[
+        LogFormat,
+        typer.Option(
+            "-o",
+            "--output",
+            help="text: the log lines, under a header per task; json or yaml: the server's "
+            "answer as it is (PaddleFlow's log object: runtimeInfo, eventList, logs).",
+            case_sensitive=False,
+        ),
+    ] = LogFormat.TEXT,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -139,7 +157,6 @@ def logs(
     from pfctl.cli.output import render_data
     from pfctl.client.logs import TaskFilter, fetch_job_logs, read_job_logs
 
-    chosen = output or OutputFormat.TABLE
     sections = LogSections()
     task_filter = TaskFilter(role=role, index=index)
 
@@ -150,11 +167,11 @@ def logs(
         typer.echo(f"warning: {message}", err=True)
 
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        if chosen in (OutputFormat.JSON, OutputFormat.YAML):
+        if output is not LogFormat.TEXT:
             answer = fetch_job_logs(
                 client, job_id, task_filter=task_filter, on_warning=warn, tail=tail
             )
-            typer.echo(render_data(answer, chosen))
+            typer.echo(render_data(answer, OutputFormat(output.value)))
             return
         read_job_logs(
             client,

@@ -56,7 +56,9 @@ def _root(
 
 def _register_commands() -> None:
     from pfctl.cli import commands
+    from pfctl.cli.help import use_plain_argument_metavars
 
+    use_plain_argument_metavars()
     for register in commands.REGISTRARS:
         register(app)
 

@@ -14,7 +14,9 @@ from pfctl.errors import InputError, UsageError
 def schema(
     name: Annotated[
         str | None,
-        typer.Argument(help="A schema name, e.g. manifest; without it, list the names."),
+        typer.Argument(
+            metavar="[NAME]", help="A schema name, e.g. manifest; without it, list the names."
+        ),
     ] = None,
     out: Annotated[
         Path | None,

@@ -98,24 +98,8 @@ def _command_section(context: typer.Context) -> list[str]:
 
 
 def _usage(context: typer.Context) -> str:
-    command: Any = context.command
-    pieces = [
-        f"{param.opts[0]} {param.metavar or 'VALUE'}"
-        for param in command.params
-        if param.param_type_name == "option" and param.required
-    ]
-    if any(p.param_type_name == "option" and not p.required for p in command.params):
-        pieces.append("[OPTIONS]")
-    for param in command.params:
-        if param.param_type_name != "argument":
-            continue
-        name = param.metavar or param.name.upper()
-        if param.nargs != 1 and not name.endswith("..."):
-            name += "..."
-        pieces.append(name if param.required else f"[{name}]")
-    if hasattr(command, "list_commands"):
-        pieces.append("COMMAND [ARGS]...")
-    return " ".join(pieces)
+    """The usage line exactly as ``--help`` prints it (``pfctl.cli.help`` sets its style)."""
+    return " ".join(context.command.collect_usage_pieces(context))
 
 
 def _option_names(param: Any) -> str:
