@@ -20,6 +20,8 @@ from pfctl.cli.connection import (
 )
 from pfctl.cli.help import examples
 from pfctl.cli.job_options import (
+    ActionFormat,
+    ActionOutputOption,
     FieldListOption,
     FinishedJobIdsArgument,
     JobIdArgument,
@@ -233,6 +235,7 @@ def update(
         str | None,
         typer.Option("-a", "--annotations", help="Annotations to set: k=v,k2=v2 (k= deletes)."),
     ] = None,
+    output: ActionOutputOption = ActionFormat.TEXT,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -244,15 +247,20 @@ def update(
     annotation_map = parse_key_values(annotations, "--annotations")
     if priority is None and label_map is None and annotation_map is None:
         raise UsageError("nothing to update: give --priority, --labels or --annotations")
-    with open_client(server, user, password, pf_config, request_timeout) as client:
+
+    def update_one(job_id: str) -> str:
         client.update_job(job_id, priority=priority, labels=label_map, annotations=annotation_map)
-    typer.echo(f"job[{job_id}] update success")
+        return f"job[{job_id}] update success"
+
+    with open_client(server, user, password, pf_config, request_timeout) as client:
+        _each([job_id], update_one, output)
 
 
 @job_app.command(epilog=examples("pfctl job stop job-1234", "pfctl job stop job-1 job-2"))
 def stop(
     *,
     job_ids: UnfinishedJobIdsArgument,
+    output: ActionOutputOption = ActionFormat.TEXT,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -261,7 +269,7 @@ def stop(
 ) -> None:
     """Stop jobs. A job that already ended counts as stopped (exit 0), as in kubectl."""
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        _each(job_ids, lambda job_id: _stop_one(client, job_id))
+        _each(job_ids, lambda job_id: _stop_one(client, job_id), output)
 
 
 def _stop_one(client: Any, job_id: str) -> str:
@@ -282,6 +290,7 @@ def _stop_one(client: Any, job_id: str) -> str:
 def delete(
     *,
     job_ids: FinishedJobIdsArgument,
+    output: ActionOutputOption = ActionFormat.TEXT,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -295,29 +304,42 @@ def delete(
         return f"job[{job_id}] delete success"
 
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        _each(job_ids, delete_one)
+        _each(job_ids, delete_one, output)
 
 
-def _each(job_ids: list[str], act: Callable[[str], str]) -> None:
-    """``act`` on every id in turn, printing what it says; a job the server refuses is an
-    ``error:`` line and exit 1 at the end, and the others are still done. A server that cannot
-    be reached stops the run (exit 2)."""
+def _each(
+    job_ids: list[str], act: Callable[[str], str], output: ActionFormat = ActionFormat.TEXT
+) -> None:
+    """``act`` on every id in turn, reporting what it says as ``output`` asks; a job the server
+    refuses is an ``error:`` line and exit 1 at the end, and the others are still done. A
+    server that cannot be reached stops the run (exit 2)."""
     from pfctl.cli.color import severity
     from pfctl.client.errors import ServerConnectionError
     from pfctl.spec.paths import escape_text
 
-    failed = 0
+    results: list[dict[str, Any]] = []
     for job_id in job_ids:
         try:
-            typer.echo(escape_text(act(job_id)))
+            message = act(job_id)
         except ServerConnectionError:
             raise
         except PfctlError as error:
-            if len(job_ids) == 1:
+            if len(job_ids) == 1 and output is ActionFormat.TEXT:
                 raise
-            failed += 1
+            results.append({"id": job_id, "ok": False, "message": str(error)})
             line = severity(f"error: {escape_text(str(error))}", stream=sys.stderr)
             typer.echo(line, err=True, color=True)
+            continue
+        results.append({"id": job_id, "ok": True, "message": message})
+        if output is ActionFormat.TEXT:
+            typer.echo(escape_text(message))
+        elif output is ActionFormat.NAME:
+            typer.echo(escape_text(job_id))
+    if output in (ActionFormat.JSON, ActionFormat.YAML):
+        from pfctl.cli.output import render_data
+
+        typer.echo(render_data(results, OutputFormat(output.value)))
+    failed = sum(1 for result in results if not result["ok"])
     if failed:
         raise PfctlError(f"{failed} of {len(job_ids)} jobs failed")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -60,6 +61,27 @@ QueryOutputOption = Annotated[
         metavar="FORMAT",
         parser=parse_output,
         show_default=False,
+    ),
+]
+
+
+class ActionFormat(str, Enum):
+    """Values of ``-o`` for the job commands that change something."""
+
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
+    NAME = "name"
+
+
+ActionOutputOption = Annotated[
+    ActionFormat,
+    typer.Option(
+        "-o",
+        "--output",
+        help="text: one line per job, as PaddleFlow's CLI prints; json or yaml: a list of "
+        '{"id", "ok", "message"}; name: the ids done, one per line.',
+        case_sensitive=False,
     ),
 ]
 FieldListOption = Annotated[

@@ -260,3 +260,26 @@ def test_several_ids_for_show_stop_and_delete(pfctl: Any, tmp_path: Path) -> Non
     deleted = pfctl("job", "delete", first, second)
     assert deleted.code == 0, deleted.err
     assert deleted.out.count("delete success") == 2
+
+
+def test_every_changing_command_takes_output(pfctl: Any, tmp_path: Path) -> None:
+    job_id = create(pfctl, tmp_path, job_document(command="sleep 300"))
+    updated = pfctl("job", "update", job_id, "-l", "k=v", "-o", "json")
+    assert updated.code == 0, updated.err
+    assert json.loads(updated.out) == [
+        {"id": job_id, "ok": True, "message": f"job[{job_id}] update success"}
+    ]
+    missing = unique_id("missing")
+    stopped = pfctl("job", "stop", job_id, missing, "-o", "name")
+    assert stopped.code == 1
+    assert stopped.out == f"{job_id}\n"  # only the ids done
+    pfctl("job", "wait", job_id, "--interval", "0.2", "--timeout", "60")
+    deleted = pfctl("job", "delete", job_id, "-o", "yaml")
+    assert deleted.code == 0, deleted.err
+    assert yaml.safe_load(deleted.out) == [
+        {"id": job_id, "ok": True, "message": f"job[{job_id}] delete success"}
+    ]
+    refused = pfctl("job", "delete", job_id, "-o", "json")
+    assert refused.code == 1
+    assert json.loads(refused.out)[0]["ok"] is False
+    assert refused.err.startswith("error: JobNotFound")
