@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
+from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
 from pfctl.cli.job_options import (
     ActionFormat,
@@ -31,6 +32,10 @@ from pfctl.cli.job_options import (
 )
 from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
 from pfctl.errors import PfctlError, UsageError
+
+if TYPE_CHECKING:
+    from pfctl.cli.query_output import OutputRequest
+    from pfctl.client.api import JobPage
 
 job_app = typer.Typer(
     name="job",
@@ -134,6 +139,7 @@ def show(
         "pfctl job list -m 100 -o json",
         "pfctl job list --all -o wide",
         "pfctl job list -s failed -o name",
+        "pfctl job list -l team=a -w",
         "pfctl job list -o jsonpath='{.jobList[*].status}'",
     ),
 )
@@ -166,6 +172,21 @@ def list_jobs(
     all_pages: Annotated[
         bool, typer.Option("--all", help="Follow the markers: list every page.")
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "-w", "--watch", help="After the list, print each job that changes (Ctrl-C ends)."
+        ),
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval",
+            metavar=DURATION_METAVAR,
+            parser=duration,
+            help="With -w: time between polls.",
+        ),
+    ] = 2.0,
     output: QueryOutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
@@ -173,8 +194,9 @@ def list_jobs(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """List jobs, one page (or every page with --all)."""
-    from pfctl.cli.job_views import next_page_hint, parse_field_list, render_job_list
+    """List jobs, one page (or every page with --all); with -w, then each change."""
+    from pfctl.cli.job_views import parse_field_list
+    from pfctl.client.api import JobPage
 
     fields = parse_field_list(fieldlist)
     filters: dict[str, Any] = {
@@ -186,11 +208,24 @@ def list_jobs(
     }
     with open_client(server, user, password, pf_config, request_timeout) as client:
         if all_pages:
-            jobs = list(client.iter_jobs(page_size=maxkeys or 1000, marker=marker, **filters))
-            next_marker, truncated = None, False
+            pages = list(client.iter_job_pages(page_size=maxkeys or 1000, marker=marker, **filters))
+            jobs = [job for page in pages for job in page.jobs]
+            first = JobPage(jobs, None, False, pages[0].server_time if pages else None)
         else:
-            page = client.list_jobs(max_keys=maxkeys, marker=marker, **filters)
-            jobs, next_marker, truncated = page.jobs, page.next_marker, page.truncated
+            first = client.list_jobs(max_keys=maxkeys, marker=marker, **filters)
+        _show_list(first, output, fields, all_pages=all_pages)
+        if watch:
+            from pfctl.cli.job_watch import print_changes
+
+            print_changes(client, first, filters, output, interval)
+
+
+def _show_list(
+    page: JobPage, output: OutputRequest | None, fields: list[str] | None, *, all_pages: bool
+) -> None:
+    from pfctl.cli.job_views import next_page_hint, render_job_list
+
+    jobs, next_marker, truncated = page.jobs, page.next_marker, page.truncated
     if output is not None and output.format is None:
         from pfctl.cli.query_output import render_query
 
