@@ -15,6 +15,7 @@ from pfctl.cli import (
     schema_cmd,
     server_cmd,
     validate_cmd,
+    version_cmd,
 )
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
@@ -26,4 +27,5 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [
     server_cmd.register,
     config_cmd.register,
     schema_cmd.register,
+    version_cmd.register,
 ]

@@ -294,6 +294,11 @@ class PaddleFlowClient:
         params = {"jobID": job_id, "clusterName": cluster_name, "lineLimit": line_limit, **query}
         return self._object(self._call("GET", "/log/job", params=params))
 
+    def get_version(self) -> Any:
+        """The answer of PaddleFlow's ``GET /version``: a list of ``"Name: value"`` lines as
+        PaddleFlow builds them (any JSON value a server sends is returned as it is)."""
+        return self._call("GET", "/version")
+
     # --- queues and flavours --------------------------------------------------------------
 
     def get_queue(self, name: str) -> dict[str, Any]:
