@@ -156,6 +156,11 @@ COMPONENTS: dict[str, Any] = {
 _CREATED_JOB = _object({"id": {"type": "string", "minLength": 1}})
 RESPONSE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{_P}/login"): _object({"authorization": {"type": "string", "minLength": 1}}),
+    ("GET", f"{_P}/version"): {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^[A-Za-z]+: "},
+        "minItems": 1,
+    },
     ("POST", f"{_P}/job/single"): _CREATED_JOB,
     ("POST", f"{_P}/job/distributed"): _CREATED_JOB,
     ("POST", f"{_P}/job/workflow"): _CREATED_JOB,
