@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +19,7 @@ from pfctl.cli.connection import (
 )
 from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
+from pfctl.cli.job_actions import run_each
 from pfctl.cli.job_options import (
     ActionFormat,
     ActionOutputOption,
@@ -31,7 +31,7 @@ from pfctl.cli.job_options import (
     UnfinishedJobIdsArgument,
 )
 from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
-from pfctl.errors import PfctlError, UsageError
+from pfctl.errors import UsageError
 
 if TYPE_CHECKING:
     from pfctl.cli.query_output import OutputRequest
@@ -68,23 +68,39 @@ def create(
     file: Annotated[
         str, typer.Argument(metavar="FILE", help="Job file, JSON or YAML ('-' for stdin).")
     ],
+    output: ActionOutputOption = ActionFormat.TEXT,
     server: ServerOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Create a job from a JobSpec file (validated before it is sent)."""
-    from pfctl.client.jobfile import create_body_from_file
+    """Create a job from a JobSpec file (checked as `pfctl validate` checks it, then sent)."""
+    from pfctl.cli.color import severity
+    from pfctl.client.jobfile import InvalidJobFileError, create_body_from_file
 
-    def note(message: str) -> None:
-        typer.echo(f"note: {message}", err=True)
+    def err(line: str) -> None:
+        typer.echo(severity(line, stream=sys.stderr), err=True, color=True)
 
     stdin_text = sys.stdin.read() if file == "-" else None
-    body = create_body_from_file(job_type.value, file, stdin_text=stdin_text, on_note=note)
+    try:
+        body = create_body_from_file(job_type.value, file, stdin_text=stdin_text, on_note=err)
+    except InvalidJobFileError as invalid:
+        for line in invalid.lines:  # each as `pfctl validate` prints it; the summary follows
+            err(line)
+        raise
     with open_client(server, user, password, pf_config, request_timeout) as client:
         job_id = client.create_job(job_type.value, body)
-    typer.echo(f"job create success, id[{job_id}]")
+    message = f"job create success, id[{job_id}]"
+    if output is ActionFormat.NAME:
+        typer.echo(job_id)
+    elif output in (ActionFormat.JSON, ActionFormat.YAML):
+        from pfctl.cli.output import render_data
+
+        result = [{"id": job_id, "ok": True, "message": message}]
+        typer.echo(render_data(result, OutputFormat(output.value)))
+    else:
+        typer.echo(message)
 
 
 @job_app.command(
@@ -288,7 +304,7 @@ def update(
         return f"job[{job_id}] update success"
 
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        _each([job_id], update_one, output)
+        run_each([job_id], update_one, output)
 
 
 @job_app.command(epilog=examples("pfctl job stop job-1234", "pfctl job stop job-1 job-2"))
@@ -304,7 +320,7 @@ def stop(
 ) -> None:
     """Stop jobs. A job that already ended counts as stopped (exit 0), as in kubectl."""
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        _each(job_ids, lambda job_id: _stop_one(client, job_id), output)
+        run_each(job_ids, lambda job_id: _stop_one(client, job_id), output)
 
 
 def _stop_one(client: Any, job_id: str) -> str:
@@ -339,44 +355,7 @@ def delete(
         return f"job[{job_id}] delete success"
 
     with open_client(server, user, password, pf_config, request_timeout) as client:
-        _each(job_ids, delete_one, output)
-
-
-def _each(
-    job_ids: list[str], act: Callable[[str], str], output: ActionFormat = ActionFormat.TEXT
-) -> None:
-    """``act`` on every id in turn, reporting what it says as ``output`` asks; a job the server
-    refuses is an ``error:`` line and exit 1 at the end, and the others are still done. A
-    server that cannot be reached stops the run (exit 2)."""
-    from pfctl.cli.color import severity
-    from pfctl.client.errors import ServerConnectionError
-    from pfctl.spec.paths import escape_text
-
-    results: list[dict[str, Any]] = []
-    for job_id in job_ids:
-        try:
-            message = act(job_id)
-        except ServerConnectionError:
-            raise
-        except PfctlError as error:
-            if len(job_ids) == 1 and output is ActionFormat.TEXT:
-                raise
-            results.append({"id": job_id, "ok": False, "message": str(error)})
-            line = severity(f"error: {escape_text(str(error))}", stream=sys.stderr)
-            typer.echo(line, err=True, color=True)
-            continue
-        results.append({"id": job_id, "ok": True, "message": message})
-        if output is ActionFormat.TEXT:
-            typer.echo(escape_text(message))
-        elif output is ActionFormat.NAME:
-            typer.echo(escape_text(job_id))
-    if output in (ActionFormat.JSON, ActionFormat.YAML):
-        from pfctl.cli.output import render_data
-
-        typer.echo(render_data(results, OutputFormat(output.value)))
-    failed = sum(1 for result in results if not result["ok"])
-    if failed:
-        raise PfctlError(f"{failed} of {len(job_ids)} jobs failed")
+        run_each(job_ids, delete_one, output)
 
 
 job_follow_cmd.register(job_app)

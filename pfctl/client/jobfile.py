@@ -3,28 +3,27 @@
 PaddleFlow's SDK reads a fixed set of keys from a job file, sends a value only when it is set
 (``null``, ``""``, ``0``, ``{}`` and ``[]`` are dropped), keeps only ``name``/``cpu``/``mem``/
 ``scalarResources`` of a flavour and ``name``/``mountPath``/``subPath``/``readOnly`` of a file
-system, and ignores every other key. :func:`build_create_body` does the same, so every file the
-PaddleFlow CLI accepts (its own ``example/job/`` files included) produces the same body here,
-and it reports the ignored keys that carried a value.
+system, and ignores every other key. :func:`build_create_body` builds the body the same way
+(the SDK facade's ``create_job`` uses it as is), and lists the ignored keys that had a value.
 
-:func:`create_body_from_file` is the whole of ``pfctl job create``'s offline part: read the file,
-build the body, check it against the schemas and PaddleFlow's create rules.
+:func:`create_body_from_file` is the whole of ``pfctl job create``'s offline part: read the file
+and check it with the manifest loader, by the rules of ``pfctl validate`` (an unknown key is an
+error there too; ``type`` comes from JOBTYPE, ``id`` may be left out), then build the body.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pfctl.errors import ExitCode, InputError, PfctlError, UsageError
 from pfctl.manifests.inputs import NotRead, read_bytes
+from pfctl.manifests.model import DEFAULT_TARGET, Problem
 from pfctl.spec import paths
 from pfctl.spec.rules import JOBSPEC_KEYS
-from pfctl.spec.rules import check_create_body as check_rules
-from pfctl.spec.schemas import validator_for
 
 #: JobSpec keys read at the top level and in each member (PADDLEFLOW_API.md §4.0, §4.0b).
 SPEC_KEYS = ("id", "name", "labels", "annotations", *JOBSPEC_KEYS)
@@ -36,9 +35,25 @@ MANIFEST_KEYS = ("type", "stopped")
 
 class InvalidJobFileError(PfctlError):
     """The job file was read but is not a valid request: the answer is "no" (exit 1), as for
-    an invalid manifest; nothing was sent."""
+    an invalid manifest; nothing was sent. ``problems`` are its located errors (and notes)."""
 
     exit_code = ExitCode.FAILURE
+
+    def __init__(self, path: str, job_type: str, problems: list[Problem]) -> None:
+        errors = sum(1 for problem in problems if problem.severity == "error")
+        noun = "problem" if errors == 1 else "problems"
+        super().__init__(
+            f"{path} is not a valid {job_type} job request: {errors} {noun}; nothing was sent"
+        )
+        self.problems = problems
+
+    @property
+    def lines(self) -> list[str]:
+        """Each error as ``file:line:col: error: $.path: message``, as ``pfctl validate``
+        prints it."""
+        from pfctl.manifests.report import problem_line
+
+        return [problem_line(problem) for problem in self.problems if problem.severity == "error"]
 
 
 @dataclass
@@ -136,25 +151,26 @@ def _note_ignored(
     )
 
 
-def check_create_body(job_type: str, body: Mapping[str, Any]) -> list[str]:
-    """Problems of a create body against pfctl's schemas and PaddleFlow's create rules, each as
-    ``"$.json.path: message"``; an empty list when the body is valid."""
-    validator = validator_for(f"{job_type}-job")
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
-    problems = [f"{paths.format_path(_path_of(e.absolute_path))}: {e.message}" for e in errors]
-    if problems:
-        return problems
-    return [f"{paths.format_path(v.path)}: {v.message}" for v in check_rules(job_type, body)]
+def check_job_file(
+    job_type: str, source: str, text: str, *, as_json: bool, target: str = DEFAULT_TARGET
+) -> tuple[list[Problem], dict[str, Any] | None]:
+    """The problems of a job file's ``text`` as a ``job_type`` request, found by the manifest
+    loader (the same located problems as ``pfctl validate``), and the checked manifest body
+    (None when invalid; its ``id`` is ``REQUEST_ID`` when the file gives none)."""
+    from pfctl.manifests.filecheck import check_bytes
 
-
-def _path_of(parts: Iterable[object]) -> paths.Path:
-    """A schema error's path; keys of a YAML file need not be strings."""
-    return tuple(
-        part
-        if isinstance(part, str) or (isinstance(part, int) and not isinstance(part, bool))
-        else str(part)
-        for part in parts
+    outcome = check_bytes(
+        source, text.encode("utf-8"), as_json=as_json, target=target, request_type=job_type
     )
+    problems = [*outcome.problems]
+    body: dict[str, Any] | None = None
+    for document in outcome.documents:
+        problems.extend(document.problems)
+        if document.manifest is not None:
+            body = dict(document.manifest.body)
+    if any(problem.severity == "error" for problem in problems):
+        body = None
+    return problems, body
 
 
 def create_body_from_file(
@@ -163,28 +179,36 @@ def create_body_from_file(
     *,
     stdin_text: str | None = None,
     on_note: Callable[[str], None] | None = None,
+    target: str = DEFAULT_TARGET,
 ) -> dict[str, Any]:
     """The checked create body of the job file at ``path`` (``-`` reads ``stdin_text``), for
     creating a job of ``job_type`` (``single``, ``distributed`` or ``workflow``).
 
-    ``on_note`` receives one line per key that carried a value but is ignored, as PaddleFlow
-    ignores it. Raises ``InputError`` for a file that cannot be read, ``InvalidJobFileError``
-    for one that is not a valid request of that type (every problem listed), and
-    ``UsageError`` when the file declares another ``type``.
+    The file is checked by the manifest loader, as ``pfctl validate`` checks a manifest of that
+    ``type``, except that ``type`` and ``id`` may be left out. ``on_note`` receives each warning
+    or note as a located line (``pfctl.manifests.report.problem_line``). Raises ``InputError``
+    for a file that cannot be read or parsed, ``UsageError`` when it declares another ``type``,
+    and ``InvalidJobFileError`` (every problem in ``problems``) when it is not a valid request.
     """
-    document = read_job_document(path, stdin_text=stdin_text)
+    from pfctl.manifests.report import problem_line
+
+    name = "<stdin>" if path == "-" else path
+    text = (stdin_text or "") if path == "-" else _read_text(Path(path))
+    as_json = _looks_like_json(path, text)
+    document = _parse(name, text, as_json=as_json)
     declared = document.get("type")
     if declared not in (None, "", job_type):
         raise UsageError(f"{path} declares type {declared!r} but JOBTYPE is {job_type!r}")
-    built = build_create_body(document)
+    problems, body = check_job_file(job_type, name, text, as_json=as_json, target=target)
     if on_note is not None:
-        for ignored in built.ignored:
-            on_note(f"{path}: {ignored} is ignored (PaddleFlow reads no such key)")
-    problems = check_create_body(job_type, built.body)
-    if problems:
-        details = "; ".join(str(problem) for problem in problems)
-        raise InvalidJobFileError(f"{path} is not a valid {job_type} job request: {details}")
-    return built.body
+        for problem in problems:
+            if problem.severity != "error":
+                on_note(problem_line(problem))
+    if body is None:
+        raise InvalidJobFileError(name, job_type, problems)
+    if document.get("id") in (None, ""):
+        body.pop("id", None)  # PaddleFlow's server makes one
+    return build_create_body(body).body
 
 
 def read_job_document(path: str, *, stdin_text: str | None = None) -> dict[str, Any]:
@@ -195,17 +219,29 @@ def read_job_document(path: str, *, stdin_text: str | None = None) -> dict[str, 
     """
     name = "<stdin>" if path == "-" else path
     text = (stdin_text or "") if path == "-" else _read_text(Path(path))
-    if path.endswith(".json") or text.lstrip().startswith(("{", "[")):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    else:
-        document = _load_yaml(name, text)
+    return _parse(name, text, as_json=_looks_like_json(path, text))
+
+
+def _looks_like_json(path: str, text: str) -> bool:
+    return path.endswith(".json") or text.lstrip().startswith(("{", "["))
+
+
+def _parse(name: str, text: str, *, as_json: bool) -> dict[str, Any]:
+    try:
+        document = _load_json(name, text) if as_json else _load_yaml(name, text)
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply") from None
     if not isinstance(document, dict):
         kind = "nothing" if document is None else type(document).__name__
         raise InputError(f"{name}: expected a job object (a mapping), found {kind}")
     return document
+
+
+def _load_json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
 
 
 def _read_text(path: Path) -> str:

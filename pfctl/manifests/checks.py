@@ -36,6 +36,9 @@ __all__ = ["check_document", "strip_unset", "warm_up"]
 _ENVELOPE_KEYS = ("type", "stopped")
 # Free-form maps: their values are data, so an empty value inside them is kept as written.
 _OPAQUE_KEYS = frozenset({"env", "labels", "annotations", "scalarResources", "extensionTemplate"})
+# The names PaddleFlow's docs and example job files give `fs` and `extraFS`; PaddleFlow reads
+# neither. Empty, as in those files, they are dropped like any unset value; set, an error.
+_LEGACY_KEYS = {"fileSystem": "fs", "extraFileSystems": "extraFS"}
 _MEMBER_ONLY_KEYS = frozenset(
     {"flavour", "limitFlavour", "fs", "extraFS", "image", "env", "command", "args", "port"}
 )
@@ -168,7 +171,7 @@ def check_document(
             context = _context_of(path[:-1])
             if context is not None:
                 known = _known_keys(str(kind), context)
-                if path[-1] not in known:
+                if path[-1] not in known and not _legacy_spec_key(path, context):
                     reporter.unknown_key(path[:-1], str(path[-1]), list(known), stripped)
         for violation in rules.check_create_body(str(kind), body):
             reporter.rule_violation(violation)
@@ -232,7 +235,14 @@ def _article(type_name: str) -> str:
     }.get(type_name, type_name)
 
 
+def _legacy_spec_key(path: Path, context: str) -> bool:
+    """True for an old name of `fs` or `extraFS`, at the top level or in a member."""
+    return context in ("", "members") and path[-1] in _LEGACY_KEYS
+
+
 def _suggest(key: str, known: list[str]) -> str | None:
+    if key in _LEGACY_KEYS and _LEGACY_KEYS[key] in known:
+        return _LEGACY_KEYS[key]
     for candidate in known:
         if candidate.lower() == key.lower():
             return candidate

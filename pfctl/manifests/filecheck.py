@@ -7,6 +7,7 @@ syntax errors and invalid documents are problems in the outcome, never exception
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from pfctl.manifests.batches import gc_paused
 from pfctl.manifests.cache import content_digest
@@ -14,7 +15,13 @@ from pfctl.manifests.inputs import MAX_FILE_BYTES, STDIN_NAME, NotRead, read_byt
 from pfctl.manifests.model import DEFAULT_TARGET, DOCUMENT_PATH, FileOutcome, Manifest, Problem
 from pfctl.manifests.record import plain_record_text
 
-__all__ = ["check_batch", "check_bytes", "check_file", "check_stdin"]
+if TYPE_CHECKING:
+    from pfctl.manifests.parse import ParsedDocument
+
+__all__ = ["REQUEST_ID", "check_batch", "check_bytes", "check_file", "check_stdin"]
+
+#: The ``id`` a job request without one is checked with: PaddleFlow's server makes the real one.
+REQUEST_ID = "job-request-without-id"
 
 
 def check_batch(
@@ -71,9 +78,20 @@ def _file_problem(
 
 
 def check_bytes(
-    source: str, data: bytes, *, as_json: bool, target: str = DEFAULT_TARGET
+    source: str,
+    data: bytes,
+    *,
+    as_json: bool,
+    target: str = DEFAULT_TARGET,
+    request_type: str | None = None,
 ) -> FileOutcome:
-    """Check the bytes of one input named ``source`` for ``target``."""
+    """Check the bytes of one input named ``source`` for ``target``.
+
+    ``request_type``: the input is a PaddleFlow job request of that type (``pfctl job create``'s
+    file), checked by the same rules, except that ``type`` is supplied when the file leaves it
+    unset and a missing or empty ``id`` is checked as ``REQUEST_ID``. Every location is still
+    in the file.
+    """
     if len(data) > MAX_FILE_BYTES:
         return _file_problem(source, f"input is too large: more than {size_limit()}", unread=True)
     nul = data.find(b"\x00")
@@ -113,8 +131,22 @@ def check_bytes(
                 )
             )
             continue
-        outcome.documents.append(check_document(source, document, target=target))
+        checked = document if request_type is None else _as_request(document, request_type)
+        outcome.documents.append(check_document(source, checked, target=target))
     return outcome
+
+
+def _as_request(document: ParsedDocument, job_type: str) -> ParsedDocument:
+    """``document`` with the ``type`` and ``id`` a job request may leave out; its locator (the
+    file's nodes) is unchanged, so that every problem still points into the file."""
+    data = document.data
+    if not isinstance(data, dict):
+        return document
+    filled = dict(data)
+    for key, value in (("type", job_type), ("id", REQUEST_ID)):
+        if filled.get(key) in (None, ""):
+            filled[key] = value
+    return dataclasses.replace(document, data=filled)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -132,12 +132,12 @@ def test_create_accepts_paddleflow_example_shaped_files(pfctl: Any, tmp_path: Pa
         assert pfctl("job", "stop", job_id).code == 0
 
 
-def test_ignored_keys_are_noted(pfctl: Any, tmp_path: Path) -> None:
-    document = job_document(fileSystem={"name": "data"})
+def test_unknown_keys_are_errors_as_in_validate(pfctl: Any, tmp_path: Path) -> None:
+    document = job_document(fileSystem={"name": "data"})  # set: an error, as in a manifest
     result = pfctl("job", "create", "single", write_job(tmp_path, document))
-    assert result.code == 0
-    assert "note:" in result.err and "$.fileSystem is ignored" in result.err
-    pfctl("job", "stop", document["id"])
+    assert result.code == 1
+    assert "error: $.fileSystem: unknown key `fileSystem`; did you mean `fs`?" in result.err
+    assert pfctl("job", "show", document["id"]).code == 1  # nothing was sent
 
 
 # --- every failure: one clear line on stderr, non-zero exit ----------------------------------
@@ -283,3 +283,16 @@ def test_every_changing_command_takes_output(pfctl: Any, tmp_path: Path) -> None
     assert refused.code == 1
     assert json.loads(refused.out)[0]["ok"] is False
     assert refused.err.startswith("error: JobNotFound")
+
+
+def test_create_takes_output(pfctl: Any, tmp_path: Path) -> None:
+    named = pfctl("job", "create", "single", write_job(tmp_path, job_document()), "-o", "name")
+    assert named.code == 0, named.err
+    job_id = named.out.strip()
+    assert pfctl("job", "show", job_id, "-o", "name").out == f"{job_id}\n"
+    as_json = pfctl("job", "create", "single", write_job(tmp_path, job_document()), "-o", "json")
+    created = json.loads(as_json.out)
+    assert created[0]["ok"] is True
+    assert created[0]["message"] == f"job create success, id[{created[0]['id']}]"
+    for done in (job_id, created[0]["id"]):
+        pfctl("job", "stop", done)

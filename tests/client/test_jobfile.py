@@ -1,4 +1,5 @@
-"""Job files as PaddleFlow's CLI reads them: unset values dropped, unknown keys ignored."""
+"""Job files: the SDK's body building (unset values dropped) and ``job create``'s check, which is
+the manifest loader's (located problems, unknown keys are errors)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from pfctl.client.jobfile import (
     InvalidJobFileError,
     build_create_body,
-    check_create_body,
+    check_job_file,
     create_body_from_file,
     is_unset,
     read_job_document,
@@ -30,7 +31,7 @@ def test_single_example_drops_every_unset_value() -> None:
         "command": "sleep 40",
     }
     assert built.ignored == []
-    assert check_create_body("single", built.body) == []
+    assert check_job_file("single", "x.json", json.dumps(SINGLE_EXAMPLE), as_json=True)[0] == []
 
 
 def test_distributed_example_keeps_members_and_roles() -> None:
@@ -54,7 +55,8 @@ def test_distributed_example_keeps_members_and_roles() -> None:
             "command": "sleep 20",
         },
     ]
-    assert check_create_body("distributed", built.body) == []
+    text = json.dumps(PADDLE_PS_EXAMPLE)
+    assert check_job_file("distributed", "x.json", text, as_json=True)[0] == []
 
 
 def test_unknown_keys_with_values_are_reported_and_not_sent() -> None:
@@ -97,17 +99,52 @@ def test_is_unset(value: object, unset: bool) -> None:
     assert is_unset(value) is unset
 
 
+def _lines(job_type: str, text: str) -> list[str]:
+    problems, _ = check_job_file(job_type, "job.yaml", text, as_json=False)
+    return [f"{p.line}:{p.column}: {p.severity}: {p.json_path}: {p.message}" for p in problems]
+
+
 def test_schema_problems_are_located() -> None:
-    problems = check_create_body("single", {"image": "x", "env": {"EPOCHS": 3}})
-    assert problems and problems[0].startswith("$.env")
+    assert _lines("single", "image: x\nenv:\n  EPOCHS: 3\n") == [
+        '3:11: error: $.env.EPOCHS: env values must be strings; quote it: `EPOCHS: "3"`'
+    ]
 
 
 def test_rule_problems_use_paddleflow_texts() -> None:
-    problems = check_create_body(
-        "distributed",
-        {"framework": "paddle", "members": [{"role": "worker", "replicas": 1, "image": "x"}]},
-    )
-    assert problems == ["$.members: framework paddle in collective mode, only setting role work"]
+    text = "framework: paddle\nmembers:\n- {role: worker, replicas: 1, image: x}\n"
+    assert _lines("distributed", text) == [
+        "3:1: error: $.members: framework paddle in collective mode, only setting role work"
+    ]
+
+
+def test_type_comes_from_jobtype_and_id_may_be_left_out() -> None:
+    problems, body = check_job_file("single", "job.yaml", "image: x\n", as_json=False)
+    assert problems == [] and body is not None and body["image"] == "x"
+    assert _lines("single", "image: x\nid: Bad_Id\n")[0].startswith("2:5: error: $.id: ")
+    assert _lines("single", "image: x\nmembers: [{role: worker}]\n") == [
+        "2:1: error: $.members: a single job has no `members`; use `type: distributed` for members"
+    ]
+
+
+def test_unknown_keys_are_errors_for_every_type() -> None:
+    members = "members: [{role: pserver, replicas: 1, image: x}, {role: worker, replicas: 1}]"
+    for job_type, text in (
+        ("single", "image: x\nnmae: x\n"),
+        ("workflow", "extensionTemplate: {kind: Workflow}\nnmae: x\n"),
+        ("distributed", f"framework: paddle\nnmae: x\n{members}\n"),
+    ):
+        lines = _lines(job_type, text)
+        assert "2:1: error: $.nmae: unknown key `nmae`; did you mean `name`?" in lines, job_type
+    assert _lines("single", "image: x\ncomand: x\n") == [
+        "2:1: error: $.comand: unknown key `comand`; did you mean `command`?"
+    ]
+
+
+def test_paddleflow_legacy_keys_empty_are_dropped_set_are_errors() -> None:
+    assert _lines("single", "image: x\nfileSystem: {}\nextraFileSystems: []\n") == []
+    assert _lines("single", "image: x\nfileSystem: {name: data}\n") == [
+        "2:1: error: $.fileSystem: unknown key `fileSystem`; did you mean `fs`?"
+    ]
 
 
 def test_read_json_and_yaml(tmp_path: Path) -> None:
@@ -153,30 +190,35 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_odd_keys_are_quoted_in_paths() -> None:
     built = build_create_body({"image": "x", "foo-bar": 1, None: 2, "labels": {"a/b": 3}})
     assert built.ignored == ['$["foo-bar"]', "$.None"]
-    problems = check_create_body("single", built.body)
-    assert problems == ["$.labels[\"a/b\"]: 3 is not of type 'string'"]
 
 
-def test_create_body_from_file_notes_and_checks(tmp_path: Path) -> None:
+def test_create_body_from_file_checks_and_builds(tmp_path: Path) -> None:
     path = tmp_path / "job.yaml"
-    path.write_text("type: single\nimage: x\ncommand: sleep 1\nfileSystem: {name: data}\n")
+    path.write_text("type: single\nimage: x\ncommand: sleep 1\nport: 0\nfileSystem: {}\n")
     notes: list[str] = []
     body = create_body_from_file("single", str(path), on_note=notes.append)
-    assert body == {"image": "x", "command": "sleep 1"}
-    assert notes == [f"{path}: $.fileSystem is ignored (PaddleFlow reads no such key)"]
-    from_stdin = create_body_from_file("single", "-", stdin_text='{"image": "y"}')
-    assert from_stdin == {"image": "y"}
+    assert body == {"image": "x", "command": "sleep 1"}  # no id: the server makes one
+    assert notes == []
+    from_stdin = create_body_from_file("single", "-", stdin_text='{"image": "y", "id": "j-1"}')
+    assert from_stdin == {"image": "y", "id": "j-1"}
 
 
 def test_create_body_from_file_refuses_a_bad_request(tmp_path: Path) -> None:
     path = tmp_path / "job.json"
-    path.write_text(json.dumps({"type": "single", "image": "x", "env": {"E": 3, "F": 4}}))
+    path.write_text(
+        '{"type": "single", "image": "x",\n "env": {"E": 3, "F": 4},\n "image": "y", "gpu": 1}'
+    )
     with pytest.raises(UsageError, match="declares type 'single' but JOBTYPE is 'distributed'"):
         create_body_from_file("distributed", str(path))
     with pytest.raises(InvalidJobFileError) as caught:
         create_body_from_file("single", str(path))
     assert caught.value.exit_code is ExitCode.FAILURE  # read, and refused: nothing was sent
     assert str(caught.value) == (
-        f"{path} is not a valid single job request: "
-        "$.env.E: 3 is not of type 'string'; $.env.F: 4 is not of type 'string'"
+        f"{path} is not a valid single job request: 4 problems; nothing was sent"
     )
+    assert caught.value.lines == [
+        f'{path}:2:15: error: $.env.E: env values must be strings; quote it: `E: "3"`',
+        f'{path}:2:23: error: $.env.F: env values must be strings; quote it: `F: "4"`',
+        f"{path}:3:2: error: $.image: duplicate key `image` (first at line 1, column 20)",
+        f"{path}:3:16: error: $.gpu: unknown key `gpu`",
+    ]
