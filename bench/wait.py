@@ -1,6 +1,7 @@
 """Wait benchmark: what waiting for many jobs costs in requests per poll, list-based waiting
-(what `pfctl apply --wait` and `pfctl job wait` do) against one `GET /job/{id}` per job per poll
-(what they did before), both waiting at once for the same jobs in the same run.
+(what `pfctl apply --wait` does, and `pfctl job wait` after its first poll) against one
+`GET /job/{id}` per job per poll (what they did before), all waiting at once for the same jobs
+in the same run.
 
 Run: `.venv/bin/python bench/wait.py [--count 300] [--interval 1] [--longest 8] [--no-write]`
 """
@@ -116,6 +117,7 @@ NOT_FINAL = frozenset({"init", "pending", "running", "terminating", "preempting"
 
 def main() -> int:
     from pfctl.apply.applier import live_filter
+    from pfctl.apply.model import APPLY_SET_LABEL, MANAGED_BY_LABEL
     from pfctl.client.waiting import JobGets, JobListings
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -140,7 +142,10 @@ def main() -> int:
             before = session.requests_served()
             labels = live_filter(APPLY_SET)
             ways: dict[str, Callable[[Any], Any]] = {
-                "list-based (apply --wait, job wait)": lambda c: JobListings(c, labels),
+                "list-based (apply --wait)": lambda c: JobListings(c, labels),
+                "ids only (job wait)": lambda c: JobListings(
+                    c, learn_labels=(APPLY_SET_LABEL, MANAGED_BY_LABEL)
+                ),
                 "one GET per job per poll (before)": JobGets,
             }
             runs: dict[str, WaitRun] = {}
@@ -156,8 +161,8 @@ def main() -> int:
             served = session.requests_served() - before
             session.close()
 
-    new, old = (runs[name] for name in ways)
-    if len(new.costs) < 2 or len(old.costs) < 2:
+    new, ids_only, old = (runs[name] for name in ways)
+    if min(len(new.costs), len(ids_only.costs), len(old.costs)) < 2:
         raise RuntimeError("the jobs finished within one poll: nothing to compare")
     later_new = sum(new.costs[1:]) / (len(new.costs) - 1)
     later_old = sum(old.costs[1:]) / (len(old.costs) - 1)
@@ -170,10 +175,12 @@ def main() -> int:
         f"\n{count:,} single jobs applied with `pfctl apply --apply-set {APPLY_SET}` to a local "
         f"server with its executor (each sleeps {opts.longest / 10:g} to {opts.longest:g} s; one "
         f"in {FAIL_EVERY} then exits 3; 20 run at once on the default queue), then waited for "
-        f"by two clients at once, each pausing {opts.interval:g} s between polls: list-based "
+        f"by three clients at once, each pausing {opts.interval:g} s between polls: list-based "
         "waiting (`pfctl.client.waiting.JobListings` with the apply-set's label: what `pfctl "
-        "apply --wait` and `pfctl job wait` now do) and one `GET /job/{id}` per unfinished job "
-        "per poll (`JobGets`: what they did before). Requests are each client's own count, "
+        "apply --wait` does), the same given only the ids (what `pfctl job wait` does: a GET "
+        "per job at the first poll, then listings by the label the jobs share) and one "
+        "`GET /job/{id}` per unfinished job per poll (`JobGets`: what both did before). "
+        "Requests are each client's own count, "
         "logins not included; a poll's time is from its first request to its last answer.\n\n"
     )
     body += table(
@@ -186,7 +193,7 @@ def main() -> int:
             "time per poll",
             "how it ended",
         ],
-        [new.row(), old.row()],
+        [new.row(), ids_only.row(), old.row()],
     )
     buckets = [(count, count), (count // 2, count - 1), (count // 10, count // 2 - 1)]
     buckets += [(2, count // 10 - 1), (1, 1)]
@@ -195,11 +202,12 @@ def main() -> int:
         "brackets):\n\n"
     )
     body += table(
-        ["unfinished jobs", new.name, old.name],
+        ["unfinished jobs", new.name, ids_only.name, old.name],
         [
             (
                 f"{low}" if low == high else f"{low}-{high}",
                 new.per_poll(low, high),
+                ids_only.per_poll(low, high),
                 old.per_poll(low, high),
             )
             for low, high in buckets
@@ -211,9 +219,11 @@ def main() -> int:
     body += (
         f"\nRequests per poll after the first: {later_old:.1f} against {later_new:.1f} "
         f"({later_old / later_new:.0f}x); over the whole wait {sum(old.costs):,} against "
-        f"{sum(new.costs):,} ({sum(old.costs) / sum(new.costs):.0f}x). A poll by GETs took "
+        f"{sum(new.costs):,} ({sum(old.costs) / sum(new.costs):.0f}x); given only the ids, "
+        f"{sum(ids_only.costs):,} requests, {ids_only.costs[0]} of them at the first poll. "
+        f"A poll by GETs took "
         f"{mean_old / mean_new:.0f}x as long as a list-based one, so that client polled less "
-        f"often. The server served {served:,} requests while both waited.\n"
+        f"often. The server served {served:,} requests while they waited.\n"
     )
     print(body)
     if not opts.no_write:

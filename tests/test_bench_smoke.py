@@ -94,7 +94,9 @@ def test_apply_bench_small():
 
 def test_wait_bench_small():
     output = _run_bench("wait.py", "--count", "12", "--interval", "0.5", "--longest", "1.5")
-    (listed,) = _table_rows(output, "list-based (apply --wait, job wait)")
+    (listed,) = _table_rows(output, "list-based (apply --wait)")
+    (ids_only,) = _table_rows(output, "ids only (job wait)")
     (per_job,) = _table_rows(output, "one GET per job per poll (before)")
     assert listed[3] == "1" and listed[4] == "1.0"  # one request per poll, the first one too
+    assert ids_only[3] == "12" and ids_only[4] == "1.0"  # a GET per job, then one per poll
     assert per_job[3] == "12"  # one GET per job

@@ -71,6 +71,7 @@ def wait(
 
     On a terminal a progress line counts the jobs by status; otherwise each status change is a
     line (`ID: status`). A summary ends the wait, with the message of each job that failed."""
+    from pfctl.apply.model import APPLY_SET_LABEL, MANAGED_BY_LABEL
     from pfctl.apply.wait import WaitReport
     from pfctl.cli.job_views import render_wait_result
     from pfctl.cli.wait_progress import WaitDisplay, summary_lines
@@ -85,6 +86,8 @@ def wait(
             poll_interval=interval,
             on_change=lambda job_id, job: display.on_status(job_id, job.get("status")),
             on_poll=display.on_progress,
+            # jobs of one apply-set (or all pfctl's) are then listed by that label
+            learn_labels=(APPLY_SET_LABEL, MANAGED_BY_LABEL),
         )
     typer.echo(render_wait_result(list(result.jobs.values()), resolve_format(output)))
     for line in summary_lines(WaitReport.from_result(result)):

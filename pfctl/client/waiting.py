@@ -6,7 +6,11 @@ Each poll reads the jobs still waited for through a :class:`JobFeed`; :func:`job
   every job of the label filter (one request per 1,000 jobs) and reads with a GET each job the
   listing missed: a 404 means the job is gone; a job that exists means the label filter cannot
   be trusted (a real PaddleFlow server's may return nothing, PADDLEFLOW_API.md §13 item 5), so
-  the feed reads without it from then on. Without labels a full read is one GET per job. The
+  the feed reads without it from then on. Without labels a full read is one GET per job; given
+  ``learn_labels`` (label keys, e.g. pfctl's apply-set and managed-by labels, for `pfctl job
+  wait`, which knows only ids), the first such read takes as filter the first of those keys
+  that every job read carries with one same value, and the next poll is a full read with it
+  (checking at once that the server honours it). The
   polls in between list only the jobs updated since the previous poll (``timestamp``), usually
   one page. That time is the server's own clock (the ``Date`` header of the previous poll's
   first answer, less :data:`DATE_MARGIN`), so a client clock that is off changes nothing; a
@@ -141,10 +145,13 @@ class JobListings:
         *,
         full_every: int = FULL_READ_EVERY,
         page_size: int = PAGE_SIZE,
+        learn_labels: Sequence[str] = (),
     ) -> None:
         self.client = client
         #: The label filter; None once it missed a job that exists (or when none was given).
         self.labels = dict(labels) if labels else None
+        #: Label keys a filter may be learnt from (emptied once one was tried, or one was given).
+        self.learn_labels: tuple[str, ...] = () if self.labels else tuple(learn_labels)
         self.full_every = max(full_every, 1)
         self.page_size = page_size
         #: The ``timestamp`` of the next listing of changes; None: the next read is a full one.
@@ -167,7 +174,13 @@ class JobListings:
 
     def _full_read(self, pending: Sequence[str]) -> tuple[JobNews, float | None]:
         if self.labels is None:
-            return self._get_each_dated(pending)
+            read, server_time = self._get_each_dated(pending)
+            if self.learn_labels:
+                self.labels = common_label(read.values(), self.learn_labels)
+                self.learn_labels = ()
+                if self.labels is not None:
+                    self._changes_left = 0  # check the learnt filter with a full read next poll
+            return read, server_time
         listed, server_time = self._list(pending, timestamp=None)
         missing = [job_id for job_id in pending if job_id not in listed]
         read, _ = self._get_each_dated(missing)
@@ -220,17 +233,35 @@ class JobListings:
         return news, server_time
 
 
+def common_label(
+    jobs: Iterable[Mapping[str, Any] | None], keys: Sequence[str]
+) -> dict[str, str] | None:
+    """``{key: value}`` for the first of ``keys`` that every job of ``jobs`` (None: a job gone,
+    left out) carries with one same value; None when no key does, or there is no job."""
+    found = [job for job in jobs if job is not None]
+    for key in keys:
+        values = {
+            labels.get(key) if isinstance(labels := job.get("labels"), Mapping) else None
+            for job in found
+        }
+        if len(values) == 1 and isinstance(value := values.pop(), str) and value:
+            return {key: value}
+    return None
+
+
 def job_feed(
     client: JobReader,
     labels: Mapping[str, str] | None = None,
     *,
     full_every: int = FULL_READ_EVERY,
+    learn_labels: Sequence[str] = (),
 ) -> JobFeed:
-    """How a wait reads its jobs from ``client``: list requests filtered by ``labels`` when the
-    client can list, else one GET per job. (A client of a server that offers a watch stream
-    would get a feed that reads the stream here.)"""
+    """How a wait reads its jobs from ``client``: list requests filtered by ``labels`` (or by a
+    label of ``learn_labels`` the jobs share) when the client can list, else one GET per job.
+    (A client of a server that offers a watch stream would get a feed that reads the stream
+    here.)"""
     if isinstance(client, JobLister):
-        return JobListings(client, labels, full_every=full_every)
+        return JobListings(client, labels, full_every=full_every, learn_labels=learn_labels)
     return JobGets(client)
 
 
@@ -243,6 +274,7 @@ def wait_for_jobs(
     on_change: Callable[[str, dict[str, Any]], None] | None = None,
     on_poll: Callable[[WaitProgress], None] | None = None,
     labels: Mapping[str, str] | None = None,
+    learn_labels: Sequence[str] = (),
     feed: JobFeed | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -251,13 +283,15 @@ def wait_for_jobs(
 
     ``labels`` is a label filter the jobs carry (pfctl's apply-set or managed-by label): the
     jobs are then read with list requests, about one per poll (see the module's docstring).
+    Without it, ``learn_labels`` are label keys whose value, if the jobs share one, becomes the
+    filter after the first poll (which reads each job with a GET).
     ``feed`` replaces the way the jobs are read (default: :func:`job_feed`).
     ``on_change(job_id, job)`` is called whenever a job's status differs from the last one seen
     (a job that no longer exists has the status :data:`GONE`); ``on_poll(progress)`` after each
     poll. Client errors other than a job's 404 (the server gone, a refused token) propagate.
     """
     ids = list(dict.fromkeys(job_ids))
-    reader = feed if feed is not None else job_feed(client, labels)
+    reader = feed if feed is not None else job_feed(client, labels, learn_labels=learn_labels)
     result = WaitResult()
     pending = ids
     started = clock()

@@ -16,7 +16,7 @@ from pfctl.client import FINAL_STATUSES, is_final, wait_for_jobs
 from pfctl.client.api import JobPage, PaddleFlowClient
 from pfctl.client.config import ClientSettings
 from pfctl.client.tokens import TokenCache
-from pfctl.client.waiting import GONE, JobListings, WaitProgress
+from pfctl.client.waiting import GONE, JobListings, WaitProgress, common_label
 from tests.helpers.jobs import fresh_single
 from tests.helpers.server import ServerHandle
 
@@ -325,6 +325,38 @@ def test_waiting_without_labels_reads_each_job_once_then_lists_changes(
     )
     assert polls.costs == [4, 1, 1]  # a GET per job, then listings of the user's changes
     assert result.unsuccessful == job_ids and not result.pending
+
+
+def test_waiting_without_labels_learns_the_label_the_jobs_share(
+    waiter: PaddleFlowClient, helper: PaddleFlowClient, prefix: str
+) -> None:
+    # `pfctl job wait` knows only ids: the apply-set label every job carries becomes the filter.
+    job_ids = create_jobs(helper, 5, {"wait-set": prefix, "wait-test": prefix})
+    clock = FakeClock()
+    polls = PollLog(waiter, after={4: lambda: helper.stop_job(job_ids[2])})
+    feed = JobListings(waiter, full_every=3, learn_labels=("wait-none", "wait-set"))
+    result = wait_for_jobs(
+        waiter, job_ids, feed=feed, timeout=5, on_poll=polls, clock=clock, sleep=clock.sleep
+    )
+    assert feed.labels == {"wait-set": prefix}
+    # A GET per job; a full listing by the learnt label; changes; changes; a full listing;
+    # changes: never a GET per job again.
+    assert polls.costs == [5, 1, 1, 1, 1, 1]
+    assert result.unsuccessful == [job_ids[2]]
+    assert len(result.pending) == 4
+
+
+def test_a_label_is_learnt_only_when_every_job_carries_one_same_value() -> None:
+    jobs = [
+        {"id": "a", "labels": {"set": "x", "by": "pfctl"}},
+        {"id": "b", "labels": {"set": "y", "by": "pfctl"}},
+        None,  # a job gone says nothing
+    ]
+    assert common_label(jobs, ("set", "by")) == {"by": "pfctl"}
+    assert common_label(jobs, ("set",)) is None
+    assert common_label([{"id": "a"}, *jobs], ("by",)) is None  # a job without labels
+    assert common_label([{"id": "a", "labels": {"by": ""}}], ("by",)) is None
+    assert common_label([None], ("by",)) is None
 
 
 def test_one_job_is_read_with_a_get(waiter: PaddleFlowClient, helper: PaddleFlowClient) -> None:
