@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 from pfctl.apply.model import APPLY_SET_LABEL, LAST_APPLIED_ANNOTATION, MANAGED_BY_LABEL
-from tests.helpers.cli import start_pfctl
 from tests.helpers.jobs import single_manifest
 
 from .apply_helpers import LONG_RUNNING, RunPfctl, WriteManifests, server_requests, wait_for_status
@@ -342,34 +341,14 @@ def test_examples_apply_twice_second_time_unchanged(pfctl: RunPfctl, start_pf_se
 def test_progress_bar_on_a_terminal_then_one_line_per_job(
     manifests: WriteManifests, pf_server: Any, prefix: str
 ) -> None:
-    import os
-    import pty
-    import threading
+    from tests.helpers.terminal import run_on_terminal
 
     count = 25
     path = manifests("jobs.yaml", *(single_manifest(f"{prefix}-{n}") for n in range(count)))
-    primary, terminal = pty.openpty()
-    process = start_pfctl("apply", "-f", str(path), server=pf_server, stderr=terminal)
-    os.close(terminal)
-    shown = bytearray()
-
-    def read_terminal() -> None:
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            shown.extend(chunk)
-
-    reader = threading.Thread(target=read_terminal)
-    reader.start()
-    stdout, _ = process.communicate(timeout=240)
-    reader.join(timeout=30)
-    os.close(primary)
-    assert process.returncode == 0, stdout + shown.decode(errors="replace")
-    assert "Applying" in shown.decode(errors="replace")
+    run = run_on_terminal(["apply", "-f", str(path)], pf_server)
+    stdout = run.stdout
+    assert run.code == 0, stdout + run.shown
+    assert "Applying" in run.shown
     assert stdout.count("created ") == count
     assert stdout.rstrip().endswith(
         f"{count} created, 0 updated, 0 replaced, 0 stopped, 0 unchanged, 0 failed."

@@ -4,18 +4,13 @@ terminal, narrated) end to end: the real CLI against a real local server."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
-import threading
 from typing import Any
 
 import pytest
 
 from pfctl.client.errors import NotFoundError
-from tests.helpers.cli import pfctl_env
 from tests.helpers.jobs import single_manifest
+from tests.helpers.terminal import run_on_terminal
 
 from .apply_helpers import LONG_RUNNING, RunPfctl, WriteManifests, server_requests, wait_for_status
 
@@ -114,39 +109,12 @@ def test_a_selector_keeps_a_job_out_of_prune(
     client.stop_job(f"{prefix}-n")
 
 
-def run_on_terminal(args: list[str], server: Any, answer: bytes) -> tuple[int, str, str]:
-    """Run pfctl with stdin and stderr on a pseudo-terminal, typing ``answer`` at the prompt."""
-    primary, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pfctl", *args],
-        stdin=terminal,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        env=pfctl_env(server, None),
+def asked(args: list[str], server: Any, answer: bytes) -> tuple[int, str, str]:
+    """Run pfctl with stdin and stderr on a terminal, typing ``answer`` at the prompt."""
+    run = run_on_terminal(
+        args, server, on_terminal=("stdin", "stderr"), prompt=b"Go ahead?", answer=answer
     )
-    os.close(terminal)
-    shown = bytearray()
-    answered = threading.Event()
-
-    def converse() -> None:
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            shown.extend(chunk)
-            if b"Go ahead?" in shown and not answered.is_set():
-                answered.set()
-                os.write(primary, answer)
-
-    reader = threading.Thread(target=converse)
-    reader.start()
-    stdout, _ = process.communicate(timeout=240)
-    reader.join(timeout=30)
-    os.close(primary)
-    return process.returncode, stdout.decode(), shown.decode(errors="replace")
+    return run.code, run.stdout, run.shown
 
 
 def test_a_terminal_is_asked_once_before_a_destructive_change(
@@ -155,11 +123,11 @@ def test_a_terminal_is_asked_once_before_a_destructive_change(
     job_id = f"{prefix}-s"
     running = manifests("run.yaml", single_manifest(job_id, command=LONG_RUNNING))
     stopped = manifests("stop.yaml", single_manifest(job_id, command=LONG_RUNNING, stopped=True))
-    code, _, _ = run_on_terminal(["apply", "-f", str(running)], pf_server, b"")
+    code, _, _ = asked(["apply", "-f", str(running)], pf_server, b"")
     assert code == 0  # creating is not destructive: nothing is asked
     wait_for_status(client, job_id, ("running",))
 
-    code, stdout, shown = run_on_terminal(["apply", "-f", str(stopped)], pf_server, b"n\n")
+    code, stdout, shown = asked(["apply", "-f", str(stopped)], pf_server, b"n\n")
     assert code == 1
     assert "1 destructive change:" in shown
     assert "Apply will stop 1 job. Go ahead? [y/N]" in shown
@@ -167,7 +135,7 @@ def test_a_terminal_is_asked_once_before_a_destructive_change(
     assert stdout == ""
     assert client.get_job(job_id)["status"] == "running"
 
-    code, stdout, shown = run_on_terminal(["apply", "-f", str(stopped), "--yes"], pf_server, b"")
+    code, stdout, shown = asked(["apply", "-f", str(stopped), "--yes"], pf_server, b"")
     assert code == 0, shown
     assert "Go ahead?" not in shown
     assert f"stopped {job_id}" in stdout

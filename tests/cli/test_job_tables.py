@@ -5,17 +5,16 @@ real CLI in a subprocess against the real local server."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import threading
 from typing import Any
 
 import pytest
 from wcwidth import wcswidth
 
-from tests.helpers.cli import pfctl_env, run_pfctl
+from tests.helpers.cli import run_pfctl
 from tests.helpers.jobs import fresh_single, unique_id
+from tests.helpers.terminal import run_on_terminal
 
 LONG_CJK_NAME = "图像分类训练作业-中文名称-" + "很长" * 20
 HINT = "More jobs: add --marker "
@@ -130,39 +129,10 @@ def test_all_lists_every_page_as_a_table(pf_server: Any, batch: str) -> None:
 
 
 def _on_a_terminal(args: list[str], server: Any, columns: int) -> tuple[int, str]:
-    """``pfctl ARGS`` with stdout and stderr on a pseudo-terminal ``columns`` wide (no
-    ``COLUMNS`` variable): its exit code and everything it showed."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    primary, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    env = pfctl_env(server)
-    env.pop("COLUMNS", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pfctl", *args], stdout=terminal, stderr=terminal, env=env
-    )
-    os.close(terminal)
-    shown = bytearray()
-
-    def read_terminal() -> None:
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            shown.extend(chunk)
-
-    reader = threading.Thread(target=read_terminal)
-    reader.start()
-    code = process.wait(timeout=240)
-    reader.join(timeout=30)
-    os.close(primary)
-    return code, shown.decode().replace("\r\n", "\n")
+    """``pfctl ARGS`` with stdout and stderr on a terminal ``columns`` wide (no ``COLUMNS``):
+    its exit code and everything it showed."""
+    run = run_on_terminal(args, server, on_terminal=("stdout", "stderr"), columns=columns)
+    return run.code, run.shown
 
 
 def test_a_terminal_is_told_how_to_get_the_next_page(pf_server: Any, batch: str) -> None:
