@@ -1,12 +1,14 @@
-"""``GET /api/paddleflow/v1/log/job``: a job's logs (PaddleFlow's ``getPFJobLogs``).
+"""``GET /api/paddleflow/v1/log/job``: a job's logs (PaddleFlow's ``getJobLog``).
 
-The checks, their order, codes and messages are PaddleFlow's (``pkg/apiserver/router/v1/log.go``):
-the job (as ``GET /job/{id}``), its queue, ``clusterName`` (must equal the queue's cluster; a
-mismatch is PaddleFlow's ``code ""`` HTTP 500), ``readFromTail`` (Go bool, may be empty),
-``lineLimit`` (REQUIRED: Go's ``strconv.Atoi``, so missing or empty is ``InvalidURI``) and
-``sizeLimit`` (a quantity such as ``100MB``, default 100MB). ``jobID`` is required here: the
-Kubernetes-resource form without it has nothing to read locally. pfctl's additions ``role``,
-``index``, ``node`` (filters) and ``offset`` (bytes to skip, for following) come after those.
+The checks, their order, codes and messages are PaddleFlow's at the commit PADDLEFLOW_API.md
+names (``pkg/apiserver/router/v1/log.go``, ``constructJobLogRequest``): ``clusterName`` must name
+a cluster; with ``jobID``, the job (as ``GET /job/{id}``), its queue, and that queue on the
+cluster; ``readFromTail`` (a Go bool, may be empty); ``lineLimit`` (default 1000, and 1000 when
+outside 1..1,000,000; Go's ``strconv.Atoi`` otherwise); ``sizeLimit`` (a quantity, default
+100M, and 100M when outside 1..1G). Every refusal is ``InvalidURI``, HTTP 400. ``jobID`` is
+required here: the Kubernetes-resource form without it has nothing to read locally. pfctl's
+additions ``role``, ``index``, ``node`` (filters) and ``offset`` (bytes to skip, for following)
+come after those.
 """
 
 from __future__ import annotations
@@ -93,21 +95,34 @@ def _quantity_text(text: str) -> str:
     return text[:-1] + "k" if text.endswith("K") else text
 
 
-def _log_query(call: Call, job_id: str) -> LogQuery:
-    """Steps 4-6 of ``getPFJobLogs`` (readFromTail, lineLimit, sizeLimit), then pfctl's own."""
+#: PaddleFlow's defaults and bounds (``router/v1/log.go``): a lineLimit outside 1..1,000,000 or
+#: a sizeLimit outside 1..1G (both when given and valid) falls back to the default.
+DEFAULT_LINE_LIMIT = 1000
+MAX_LINE_LIMIT = 1_000_000
+MAX_SIZE_LIMIT = 1000 * 1000 * 1000  # "1G"
+
+
+def _log_query(call: Call, name: str) -> LogQuery:
+    """``constructJobLogRequest``'s readFromTail, lineLimit and sizeLimit, then pfctl's own."""
     tail_text = call.query.get("readFromTail", "")
     if tail_text and tail_text not in _GO_BOOLS:
         raise ApiError(
             "InvalidURI",
-            f"job[{job_id}] request param isReadFromTail value failed, error:strconv.ParseBool: "
-            f"parsing {go_quote(tail_text)}: invalid syntax",
+            f"resource[{name}] request param isReadFromTail value failed, "
+            f"error:strconv.ParseBool: parsing {go_quote(tail_text)}: invalid syntax",
         )
-    try:
-        line_limit = go_atoi(call.query.get("lineLimit", ""))
-    except ValueError as error:
-        raise ApiError(
-            "InvalidURI", f"resource[{job_id}] request param lineLimit value failed, error:{error}"
-        ) from None
+    line_text = call.query.get("lineLimit", "")
+    line_limit = DEFAULT_LINE_LIMIT
+    if line_text:
+        try:
+            line_limit = go_atoi(line_text)
+        except ValueError as error:
+            raise ApiError(
+                "InvalidURI",
+                f"resource[{name}] request param lineLimit value failed, error:{error}",
+            ) from None
+        if not 0 < line_limit <= MAX_LINE_LIMIT:
+            line_limit = DEFAULT_LINE_LIMIT
     size_text = call.query.get("sizeLimit", "")
     size_limit = DEFAULT_SIZE_LIMIT
     if size_text:
@@ -116,53 +131,68 @@ def _log_query(call: Call, job_id: str) -> LogQuery:
         except ValueError as error:
             raise ApiError(
                 "InvalidURI",
-                f"resource[{job_id}] request param sizelimit {size_text}. error:{error}",
+                f"resource[{name}] request param sizelimit {size_text}. error:{error}",
             ) from None
-    if line_limit < 0:  # PaddleFlow passes it on to Kubernetes; here it is refused
-        raise ApiError("InvalidURI", f"resource[{job_id}] request param lineLimit must be >= 0")
+        if not 0 < size_limit <= MAX_SIZE_LIMIT:
+            size_limit = DEFAULT_SIZE_LIMIT
     return LogQuery(
         line_limit=line_limit,
-        size_limit=max(0, size_limit),
+        size_limit=size_limit,
         read_from_tail=_GO_BOOLS.get(tail_text, False),
         role=call.query.get("role") or None,
-        index=_extension_int(call, "index", job_id),
+        index=_extension_int(call, "index", name),
         node=call.query.get("node") or None,
-        offset=_extension_int(call, "offset", job_id),
+        offset=_extension_int(call, "offset", name),
     )
 
 
 def get_job_log(call: Call) -> dict[str, Any]:
     """A job's logs, one entry per replica or workflow node.
 
-    As on PaddleFlow, ``lineLimit`` (an integer) and ``clusterName`` (the cluster of the job's
-    queue) are required: without them the answer is an error, not the logs."""
+    As PaddleFlow's ``getJobLog``, every refusal is ``InvalidURI`` (HTTP 400): the handler sets
+    that code for whatever ``constructJobLogRequest`` returns, in its order: the cluster
+    (``clusterName`` must name one), the job and its queue (with ``jobID``), the job's queue on
+    that cluster, then the parameters."""
+    store = call.state.store
+    cluster = call.query.get("clusterName", "")
+    if not store.catalog.cluster_exists(cluster):
+        raise ApiError("InvalidURI", f"get cluster {cluster} failed. err:record not found")
     job_id = call.query.get("jobID", "")
-    if not job_id:
+    job = None
+    if job_id:
+        job = _job_on_cluster(call, job_id, cluster)
+    query = _log_query(call, job_id or call.query.get("name", ""))
+    if job is None:
+        # PaddleFlow reads a Kubernetes pod or deployment by name and namespace here.
         raise ApiError("RequiredFieldEmpty", "jobID is required by the local server")
+    return read_job_logs(call.state.config.data_dir, job, query)
+
+
+def _job_on_cluster(call: Call, job_id: str, cluster: str) -> Any:
+    """``validateJobInfo``: the job (as ``GET /job/{id}`` would find it), its queue, and that
+    queue on ``cluster``."""
     store = call.state.store
     job = store.get_job(job_id)
     if job is None:
         raise ApiError(
-            "JobNotFound",
+            "InvalidURI",
             f"get job by jobID {job_id} failed. err:resouceType[job] with ID[{job_id}] not found",
         )
     if not call.is_root and job.user_name != call.user_name:
         raise ApiError(
-            "ActionNotAllowed",
+            "InvalidURI",
             f"get job by jobID {job_id} failed. err:user[{call.user_name}] has no access to "
             f"resource[job] with ID[{job_id}]",
         )
     queue = store.get_queue(job.queue)
     if queue is None:
         raise ApiError(
-            "QueueNameNotFound",
+            "InvalidURI",
             f"get queue by job {job_id} queue failed. err:queueName[{job.queue}] is not found.\n",
         )
-    cluster = call.query.get("clusterName", "")
     if cluster != queue.cluster_name:
-        # PaddleFlow renders this with the request's error code, still unset here: code "", 500.
-        raise ApiError("", f"job {job_id} not in cluster {cluster}")
-    return read_job_logs(call.state.config.data_dir, job, _log_query(call, job_id))
+        raise ApiError("InvalidURI", f"job {job_id} not in cluster {cluster}")
+    return job
 
 
 def routes() -> list[BaseRoute]:

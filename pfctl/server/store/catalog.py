@@ -211,6 +211,18 @@ class Catalog:
         rows = self._db.connection().execute(sql + " ORDER BY pk LIMIT ?", [*params, limit])
         return [_queue_from_row(row) for row in rows.fetchall()]
 
+    def cluster_exists(self, name: str) -> bool:
+        """Whether ``name`` is a cluster here: the default one, or the cluster of some queue
+        (the local server keeps no cluster table of its own)."""
+        if name == DEFAULT_CLUSTER:
+            return True
+        row = (
+            self._db.connection()
+            .execute("SELECT 1 FROM queues WHERE cluster_name = ? LIMIT 1", [name])
+            .fetchone()
+        )
+        return row is not None
+
     def update_queue(self, name: str, changes: Mapping[str, Any]) -> QueueRecord | None:
         """Replace the given fields (``max_resources``, ``min_resources``, ``location``,
         ``scheduling_policy``, ``status``); None if the queue does not exist."""

@@ -70,32 +70,53 @@ def test_log_route_errors(runtime_server: StartServer) -> None:
     assert error_of(bad_tail) == (
         400,
         "InvalidURI",
-        f"job[{job_id}] request param isReadFromTail value failed, error:strconv.ParseBool: "
-        'parsing "maybe": invalid syntax',
+        f"resource[{job_id}] request param isReadFromTail value failed, "
+        'error:strconv.ParseBool: parsing "maybe": invalid syntax',
     )
+    # getJobLog answers InvalidURI for whatever constructJobLogRequest refuses
     missing = server.call("GET", "/log/job", params=log_params("job-nope"))
-    assert missing.status_code == 404 and missing.json()["code"] == "JobNotFound"
+    assert error_of(missing) == (
+        400,
+        "InvalidURI",
+        "get job by jobID job-nope failed. err:resouceType[job] with ID[job-nope] not found",
+    )
     no_token = requests.get(f"{server.url}{PREFIX}/log/job", params=log_params(job_id), timeout=30)
     assert no_token.status_code == 400 and no_token.json()["code"] == "AuthWithoutToken"
 
     created = server.call("POST", "/user", json={"username": "alice", "password": "secret123"})
     assert created.status_code == 200, created.text
     foreign = login(server.url, "alice", "secret123").get("/log/job", params=log_params(job_id))
-    assert foreign.status_code == 403 and foreign.json()["code"] == "ActionNotAllowed"
+    assert error_of(foreign) == (
+        400,
+        "InvalidURI",
+        f"get job by jobID {job_id} failed. err:user[alice] has no access to resource[job] "
+        f"with ID[{job_id}]",
+    )
 
 
-def test_line_limit_is_required_and_parsed_like_go_atoi(runtime_server: StartServer) -> None:
+def test_line_limit_defaults_to_1000_and_is_parsed_like_go_atoi(
+    runtime_server: StartServer,
+) -> None:
     server = runtime_server()
-    job_id = server.create("single", single_body("echo hi"))
+    job_id = server.create("single", single_body("seq 1 1500"))
+    assert server.wait_status(job_id, FINAL)["status"] == "succeeded"
     prefix = f"resource[{job_id}] request param lineLimit value failed, error:strconv.Atoi: "
 
     def answer(**params: Any) -> tuple[int, str, str]:
         return error_of(server.call("GET", "/log/job", params=params))
 
+    def lines(**params: Any) -> int:
+        response = server.call("GET", "/log/job", params={**without, **params})
+        assert response.status_code == 200, response.text
+        return sum(
+            task["logInfo"]["logContent"].count("\n") for task in response.json()["taskList"]
+        )
+
     without = {"jobID": job_id, "clusterName": CLUSTER}
-    expected = (400, "InvalidURI", f'{prefix}parsing "": invalid syntax')
-    assert answer(**without) == expected
-    assert answer(**without, lineLimit="") == expected
+    # empty, or outside 1..1,000,000: PaddleFlow's default of 1000 lines
+    assert lines() == lines(lineLimit="") == lines(lineLimit="0") == 1000
+    assert lines(lineLimit="-5") == lines(lineLimit="1000001") == 1000
+    assert lines(lineLimit="7") == 7
     assert answer(**without, lineLimit="ten") == (
         400,
         "InvalidURI",
@@ -107,22 +128,24 @@ def test_line_limit_is_required_and_parsed_like_go_atoi(runtime_server: StartSer
         f'{prefix}parsing "9223372036854775808": value out of range'
     )
     # lineLimit comes after readFromTail and before sizeLimit
-    assert answer(**without, readFromTail="x")[2].startswith(f"job[{job_id}] request param")
-    assert answer(**without, sizeLimit="??")[2] == f'{prefix}parsing "": invalid syntax'
+    assert answer(**without, readFromTail="x")[2].startswith(f"resource[{job_id}] request param")
+    assert (
+        answer(**without, lineLimit="x", sizeLimit="??")[2]
+        == f'{prefix}parsing "x": invalid syntax'
+    )
 
 
 def test_cluster_name_must_be_the_job_queues(runtime_server: StartServer) -> None:
     server = runtime_server()
-    job_id = server.create("single", single_body("echo hi"))
     for cluster in (None, "", "other-cluster"):
-        params = {"jobID": job_id, "lineLimit": "x"}  # clusterName is checked before lineLimit
+        # the cluster is looked up first, before the job and lineLimit
+        params = {"jobID": "job-nope", "lineLimit": "x"}
         if cluster is not None:
             params["clusterName"] = cluster
-        # PaddleFlow renders it with the request's error code, still unset: code "", HTTP 500
         assert error_of(server.call("GET", "/log/job", params=params)) == (
-            500,
-            "",
-            f"job {job_id} not in cluster {cluster or ''}",
+            400,
+            "InvalidURI",
+            f"get cluster {cluster or ''} failed. err:record not found",
         )
 
     queue = {"name": "elsewhere", "namespace": "ns", "clusterName": "cluster-b"}
@@ -134,16 +157,19 @@ def test_cluster_name_must_be_the_job_queues(runtime_server: StartServer) -> Non
     assert server.call("GET", "/queue/elsewhere").json()["clusterName"] == "cluster-b"
     assert server.wait_status(other_job, FINAL)["status"] == "succeeded"
     wrong = server.call("GET", "/log/job", params=log_params(other_job))
-    assert error_of(wrong) == (500, "", f"job {other_job} not in cluster {CLUSTER}")
+    assert error_of(wrong) == (400, "InvalidURI", f"job {other_job} not in cluster {CLUSTER}")
     right = server.call("GET", "/log/job", params=log_params(other_job, clusterName="cluster-b"))
     assert right.status_code == 200, right.text
     assert right.json()["taskList"][0]["logInfo"]["logContent"] == "there\n"
 
+    # another queue keeps cluster-b known (the local server's clusters are its queues' ones)
+    keeper = {**queue, "name": "keeper"}
+    assert server.call("POST", "/queue", json=keeper).status_code == 200
     assert server.call("DELETE", "/queue/elsewhere").status_code == 200
     gone = server.call("GET", "/log/job", params=log_params(other_job, clusterName="cluster-b"))
     assert error_of(gone) == (
         400,
-        "QueueNameNotFound",
+        "InvalidURI",
         f"get queue by job {other_job} queue failed. err:queueName[elsewhere] is not found.\n",
     )
 
