@@ -21,7 +21,14 @@ from pfctl.cli.connection import (
 )
 from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
-from pfctl.cli.plan_io import confirm_once, load_desired, print_plan, require_inputs, save_plan
+from pfctl.cli.plan_io import (
+    confirm_once,
+    load_desired,
+    narrate,
+    print_plan,
+    require_inputs,
+    save_plan,
+)
 from pfctl.cli.plan_options import (
     AllowEmptyOption,
     ApplySetOption,
@@ -226,7 +233,7 @@ def _carry_out(
             typer.echo(line, err=True, color=True)
     _confirm_destructive(plan, yes=yes)
     if text:
-        settings = dataclasses.replace(settings, on_note=_narrate)
+        settings = dataclasses.replace(settings, on_note=narrate)
     changes = sum(1 for action in plan.actions if action.is_change)
     with _Progress(len(plan.actions), changes, text=text) as progress:
         report = apply_plan(
@@ -269,12 +276,6 @@ def _confirm_destructive(plan: Plan, *, yes: bool) -> None:
     for line in destructive_lines(actions):
         typer.echo(line, err=True)
     confirm_once(confirmation_question(actions), yes=yes, what="apply")
-
-
-def _narrate(line: str) -> None:
-    from pfctl.spec.paths import escape_text
-
-    typer.echo(escape_text(line), err=True)
 
 
 def _apply_saved_plan(

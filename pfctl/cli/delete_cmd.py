@@ -21,7 +21,7 @@ from pfctl.cli.connection import (
 )
 from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
-from pfctl.cli.plan_io import confirm_once, load_desired, require_inputs
+from pfctl.cli.plan_io import confirm_once, load_desired, narrate, require_inputs
 from pfctl.cli.plan_options import (
     ExcludeOption,
     FilesOption,
@@ -119,7 +119,7 @@ def delete(
             question = f"Delete {count} job{'s' if count != 1 else ''}? This cannot be undone."
             confirm_once(question, yes=yes, what="delete")
         if text:
-            settings = dataclasses.replace(settings, on_note=_narrate)
+            settings = dataclasses.replace(settings, on_note=narrate)
         results = delete_jobs(client, steps, settings, on_result=_echo_result if text else None)
     _print_results(results, output)
     failed = any(result.outcome.value == "failed" for result in results)
@@ -187,12 +187,6 @@ def _echo_result(result: DeleteResult) -> None:
     if result.message:
         line += f": {result.message}"
     typer.echo(escape_text(line))
-
-
-def _narrate(line: str) -> None:
-    from pfctl.spec.paths import escape_text
-
-    typer.echo(escape_text(line), err=True)
 
 
 def _print_results(results: list[DeleteResult], output: PlanFormat) -> None:

@@ -75,6 +75,13 @@ def use_color() -> bool:
     return enabled(sys.stdout)
 
 
+def narrate(line: str) -> None:
+    """One line of progress on stderr (a replace or a stop waiting for its job), escaped."""
+    from pfctl.spec.paths import escape_text
+
+    typer.echo(escape_text(line), err=True)
+
+
 def confirm_once(question: str, *, yes: bool, what: str) -> None:
     """Ask ``question`` once on a terminal (stdin a TTY) unless ``yes``; anything but ``y``
     cancels with exit 1. Without a terminal the flags given are the consent.

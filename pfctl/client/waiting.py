@@ -43,6 +43,14 @@ PAGE_SIZE = 1000
 #: Seconds taken off the server's ``Date`` for the next ``timestamp`` filter: the header has whole
 #: seconds and may be written a little after the server read its database.
 DATE_MARGIN = 1
+
+
+def changes_since(server_time: float | None) -> int | None:
+    """The ``timestamp`` filter that lists every job updated since a listing answered at
+    ``server_time`` (its ``Date``), less :data:`DATE_MARGIN`; None without a server time."""
+    return None if server_time is None else max(int(server_time) - DATE_MARGIN, 0)
+
+
 #: A full read every this many polls (the others list only what changed).
 FULL_READ_EVERY = 30
 
@@ -169,7 +177,7 @@ class JobListings:
         else:
             self._changes_left = self.full_every - 1
             news, server_time = self._full_read(pending)
-        self.since = None if server_time is None else max(int(server_time) - DATE_MARGIN, 0)
+        self.since = changes_since(server_time)
         return news
 
     def _full_read(self, pending: Sequence[str]) -> tuple[JobNews, float | None]:

@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from pfctl.client.api import JobPage
-
-#: The timestamp filter has one-second steps: start a second early, so nothing is missed.
-_MARGIN_SECONDS = 1
+from pfctl.client.waiting import changes_since
 
 
 class PageLister(Protocol):
@@ -35,15 +33,15 @@ def watch_changes(
     """After the page ``first`` was shown, every job of ``filters`` whose status, labels,
     annotations or priority change (or that is new), as it is seen; never ends by itself."""
     seen = {str(job.get("id")): _state(job) for job in first.jobs}
-    since = first.server_time
+    since = changes_since(first.server_time)
     while True:
         sleep(interval)
         query = dict(filters)
         if since is not None:
-            query["timestamp"] = max(0, int(since) - _MARGIN_SECONDS)
+            query["timestamp"] = since
         page = client.list_jobs(max_keys=1000, **query)
         if page.server_time is not None:
-            since = page.server_time
+            since = changes_since(page.server_time)
         for job in page.jobs:
             job_id = str(job.get("id"))
             state = _state(job)
