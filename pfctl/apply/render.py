@@ -6,23 +6,19 @@ Secret-looking env values are masked in both unless the caller asks for them (DE
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pfctl.apply.applier import ApplyReport, JobResult, Outcome
 from pfctl.apply.model import Action, FieldChange, JobAction, Plan
 from pfctl.spec.paths import escape_text, format_field_path
+from pfctl.spec.secrets import MASK, mask_value
 
 if TYPE_CHECKING:
     from pfctl.apply.wait import WaitReport
 
 #: Version of the JSON plan document; bumped on incompatible changes.
 PLAN_FORMAT_VERSION = 1
-MASK = "(sensitive)"
 ABSENT = "(absent)"
-
-_SECRET_KEY = re.compile(r"PASSWORD|TOKEN|SECRET|KEY", re.IGNORECASE)
 
 _SYMBOLS = {
     Action.CREATE: "+",
@@ -40,26 +36,6 @@ _COLORS = {
 }
 _WARNING_COLOR = "33"
 _RESET = "\x1b[0m"
-
-
-def is_secret_key(key: str) -> bool:
-    """True for env keys whose values are masked (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``,
-    ``*KEY*``, case-insensitive)."""
-    return bool(_SECRET_KEY.search(key))
-
-
-def mask_value(path: tuple[str | int, ...], value: Any) -> Any:
-    """``value`` at ``path`` with the values of secret-looking env keys replaced by a mask."""
-    for index, part in enumerate(path):
-        if part == "env" and index + 1 < len(path):
-            key = path[index + 1]
-            if isinstance(key, str) and is_secret_key(key):
-                return MASK if value is not None else None
-    if isinstance(value, Mapping):
-        return {str(k): mask_value((*path, str(k)), v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_value((*path, i), v) for i, v in enumerate(value)]
-    return value
 
 
 def shown_change(change: FieldChange, show_secrets: bool) -> FieldChange:
