@@ -1,4 +1,5 @@
-"""The PaddleFlow v1 API client: jobs, queues and flavours, with login, retries and typed errors.
+"""The PaddleFlow v1 API client: jobs, queues, flavours, users and grants (the last four in
+``pfctl.client.cluster_api``), with login, retries and typed errors.
 
 Usage::
 
@@ -25,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from pfctl.client.cluster_api import ClusterCalls, Page
 from pfctl.client.config import ClientSettings
 from pfctl.client.errors import AuthenticationError, ServerError
 from pfctl.client.tokens import TokenCache
@@ -41,7 +43,7 @@ from pfctl.spec.rules import JOB_TYPES
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["JobPage", "PaddleFlowClient", "RetryPolicy"]
+__all__ = ["JobPage", "PaddleFlowClient", "Page", "RetryPolicy"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class JobPage:
     server_time: float | None = None
 
 
-class PaddleFlowClient:
+class PaddleFlowClient(ClusterCalls):
     """A context-managed client of one PaddleFlow server for one user.
 
     ``session`` may be injected (tests, custom adapters); a client that creates its own session
@@ -298,41 +300,6 @@ class PaddleFlowClient:
         """The answer of PaddleFlow's ``GET /version``: a list of ``"Name: value"`` lines as
         PaddleFlow builds them (any JSON value a server sends is returned as it is)."""
         return self._call("GET", "/version")
-
-    # --- queues and flavours --------------------------------------------------------------
-
-    def get_queue(self, name: str) -> dict[str, Any]:
-        """The queue object of ``GET /queue/{name}``."""
-        return self._object(self._call("GET", f"/queue/{_segment(name, 'queue name')}"))
-
-    def list_queues(self, *, name: str | None = None, page_size: int = 500) -> list[dict[str, Any]]:
-        """Every queue visible to the user (all pages of ``GET /queue``)."""
-        return self._all_pages("/queue", "queueList", {"name": name}, page_size)
-
-    def get_flavour(self, name: str) -> dict[str, Any]:
-        """The flavour object of ``GET /flavour/{name}``."""
-        return self._object(self._call("GET", f"/flavour/{_segment(name, 'flavour name')}"))
-
-    def list_flavours(
-        self, *, name: str | None = None, cluster_name: str | None = None, page_size: int = 500
-    ) -> list[dict[str, Any]]:
-        """Every flavour (all pages of ``GET /flavour``; PaddleFlow's null list reads as [])."""
-        filters = {"name": name, "clusterName": cluster_name}
-        return self._all_pages("/flavour", "flavourList", filters, page_size)
-
-    def _all_pages(
-        self, path: str, list_key: str, filters: dict[str, Any], page_size: int
-    ) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        marker: str | None = None
-        while True:
-            params = {**filters, "maxKeys": page_size, "marker": marker}
-            data = self._object(self._call("GET", path, params=params))
-            items.extend(data.get(list_key) or [])
-            next_marker = data.get("nextMarker") or None
-            if not data.get("isTruncated") or not next_marker or next_marker == marker:
-                return items
-            marker = next_marker
 
     # --- requests -------------------------------------------------------------------------
 
