@@ -117,7 +117,7 @@ def list_jobs(call: Call) -> EncodedJson:
 def _stop(call: Call, job_id: str) -> None:
     context = "stop job failed, err: "
     job = _owned_job(call, job_id, context, "record not found")
-    stopped, previous = call.state.store.request_stop(job.id)
+    stopped, previous = call.state.store.request_stop(job.id, by=call.user_name)
     if stopped is None:
         raise ApiError("JobNotFound", f"{context}record not found")
     if statuses.is_final(previous):

@@ -132,6 +132,32 @@ END;
 CREATE TRIGGER IF NOT EXISTS job_labels_on_delete AFTER DELETE ON jobs BEGIN
     DELETE FROM job_labels WHERE job_pk = OLD.pk;
 END;
+-- A job's events (pfctl.server.store.events), deleted with the job: soft (deleted_at set) or
+-- hard, whoever deletes it.
+CREATE TABLE IF NOT EXISTS job_events (
+    job_pk  INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    time    REAL NOT NULL,
+    kind    TEXT NOT NULL,
+    message TEXT NOT NULL,
+    fields  TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (job_pk, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS job_event_counters (
+    job_pk   INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    kept     INTEGER NOT NULL,
+    dropped  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER IF NOT EXISTS job_events_on_soft_delete AFTER UPDATE OF deleted_at ON jobs
+WHEN NEW.deleted_at IS NOT NULL BEGIN
+    DELETE FROM job_events WHERE job_pk = OLD.pk;
+    DELETE FROM job_event_counters WHERE job_pk = OLD.pk;
+END;
+CREATE TRIGGER IF NOT EXISTS job_events_on_delete AFTER DELETE ON jobs BEGIN
+    DELETE FROM job_events WHERE job_pk = OLD.pk;
+    DELETE FROM job_event_counters WHERE job_pk = OLD.pk;
+END;
 """
 
 # Fills job_labels for the jobs of a version-1 database (written before the triggers existed).

@@ -24,6 +24,7 @@ from typing import Any
 from pfctl.server.store.accounts import Accounts
 from pfctl.server.store.catalog import Catalog, QueueRecord
 from pfctl.server.store.database import Database, json_text
+from pfctl.server.store.events import JobEvents
 from pfctl.server.store.jobrecords import (
     JOB_COLUMNS,
     JOB_LIST_COLUMNS,
@@ -51,6 +52,7 @@ class Store:
         self.db = Database(data_dir)
         self.accounts = Accounts(self.db)
         self.catalog = Catalog(self.db)
+        self.events = JobEvents(self.db)
         self.accounts.seed()
         self.catalog.seed()
 
@@ -139,7 +141,7 @@ class Store:
         try:
             with self.db.write() as conn:
                 for job in jobs:
-                    conn.execute(
+                    cursor = conn.execute(
                         "INSERT INTO jobs (id, name, type, framework, user_name, queue, priority, "
                         "status, message, labels, annotations, spec, created_at, updated_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
@@ -158,6 +160,14 @@ class Store:
                             stamp,
                             stamp,
                         ),
+                    )
+                    self.events.append(
+                        conn,
+                        int(cursor.lastrowid or 0),
+                        "accepted",
+                        f"job accepted from user {job.user_name} for queue {job.queue}",
+                        by=job.user_name,
+                        detail={"queue": job.queue, "priority": job.priority},
                     )
         except sqlite3.IntegrityError as exc:
             raise JobIdTaken(str(exc)) from exc
@@ -180,7 +190,7 @@ class Store:
         """
         with self.db.write() as conn:
             row = conn.execute(
-                "SELECT status, activated_at, finished_at FROM jobs "
+                "SELECT pk, status, activated_at, finished_at FROM jobs "
                 "WHERE id = ? AND deleted_at IS NULL",
                 (job_id,),
             ).fetchone()
@@ -199,6 +209,8 @@ class Store:
                 if statuses.is_final(new_status) and row["finished_at"] is None:
                     sets.append("finished_at = ?")
                     params.append(stamp)
+                if statuses.is_final(new_status):
+                    self._finished_event(conn, row["pk"], new_status, new_message)
             if runtime is not None:
                 sets.append("runtime = ?")
                 params.append(json_text(runtime))
@@ -251,20 +263,28 @@ class Store:
             )
             return self._job_in(conn, job_id), None
 
-    def request_stop(self, job_id: str) -> tuple[JobRecord | None, str]:
+    def request_stop(self, job_id: str, by: str = "") -> tuple[JobRecord | None, str]:
         """The stop API's write: ``init`` -> ``terminated`` at once; another non-final status ->
-        ``terminating`` (the runtime then ends it); ``terminating`` -> ``terminated``.
+        ``terminating`` (the runtime then ends it); ``terminating`` -> ``terminated``. A
+        ``stop-requested`` event names ``by``, the user who asked.
 
         Returns ``(job, previous_status)``; a job already final is returned unchanged.
         """
         with self.db.write() as conn:
             row = conn.execute(
-                "SELECT status FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
+                "SELECT pk, status FROM jobs WHERE id = ? AND deleted_at IS NULL", (job_id,)
             ).fetchone()
             if row is None:
                 return None, ""
             previous = row["status"]
             stamp = now()
+            if not statuses.is_final(previous):
+                who = f"user {by}" if by else "the server"
+                self.events.append(
+                    conn, row["pk"], "stop-requested", f"stop requested by {who}", by=by or None
+                )
+            if previous in (statuses.INIT, statuses.TERMINATING):
+                self._finished_event(conn, row["pk"], statuses.TERMINATED, "job is terminated")
             if previous == statuses.INIT:
                 conn.execute(
                     "UPDATE jobs SET status = ?, message = ?, updated_at = ?, finished_at = ? "
@@ -297,6 +317,13 @@ class Store:
                 return job, False
             conn.execute("UPDATE jobs SET deleted_at = ? WHERE pk = ?", (now(), job.pk))
             return job, True
+
+    def _finished_event(
+        self, conn: sqlite3.Connection, job_pk: int, status: str, message: str
+    ) -> None:
+        self.events.append(
+            conn, job_pk, "finished", f"job {status}: {message}", detail={"status": status}
+        )
 
     @staticmethod
     def _job_in(conn: sqlite3.Connection, job_id: str) -> JobRecord | None:
