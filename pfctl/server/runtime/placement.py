@@ -7,12 +7,18 @@ while it has waited less than ``reserve_after_seconds``: after that it holds a r
 nothing behind it in its queue starts until it has started. A job bigger than the whole queue
 can never start, so it never reserves. A queue held by a reservation also admits no new
 workflow node (``reserved`` of a ``Decision``). See docs/scheduler.md.
+
+Every job that does not start is told why (``Decision.waiting``), as Slurm names a pending job's
+reason: ``reservation`` when it would fit but its queue is held for a job ahead of it;
+``priority`` when jobs of higher priority wait ahead of it; ``capacity`` otherwise (the queue's
+free room is too small, or the queue is not open). ``waiting_message`` puts it in words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pfctl.spec import resources
 from pfctl.spec.resources import Resources
@@ -55,6 +61,75 @@ class Decision:
     """The ids of the pending jobs to start now, in start order."""
     reserved: frozenset[str]
     """The queues where a job that does not fit holds a reservation."""
+    waiting: dict[str, Waiting] = field(default_factory=dict)
+    """Why each pending job that does not start waits, by job id."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why one pending job does not start in this pass."""
+
+    reason: str  # "capacity" | "priority" | "reservation"
+    queue: str
+    request: Resources
+    free: Resources  # the queue's room left after this pass's starts
+    ahead: int = 0  # jobs of higher priority waiting ahead of it ("priority")
+    held_for: str = ""  # the job holding the queue's reservation ("reservation")
+    queue_open: bool = True  # False: the queue is closed or gone ("capacity")
+
+    def detail(self) -> dict[str, object]:
+        """The structured part of a ``waiting`` event."""
+        detail: dict[str, object] = {"queue": self.queue}
+        detail["requested"] = resources.to_strings(self.request)
+        detail["free"] = resources.to_strings(self.free)
+        if self.reason == "priority":
+            detail["ahead"] = self.ahead
+        if self.reason == "reservation":
+            detail["heldFor"] = self.held_for
+        if not self.queue_open:
+            detail["queueOpen"] = False
+        return detail
+
+
+def _shortfall(request: Resources, free: Resources) -> str:
+    """``cpu 8 of 4 free, mem 16Gi of 8Gi free``: each requested resource that does not fit."""
+    parts = []
+    for name, amount in request.items():
+        have = free.get(name, Decimal(0))
+        if amount > 0 and amount > have:
+            parts.append(f"{name} {_text(name, amount)} of {_text(name, have)} free")
+    return ", ".join(parts) or "room that is taken"
+
+
+def _text(name: str, amount: Decimal) -> str:
+    """``8``, ``16Gi``: as the create error names amounts (``resources.describe``)."""
+    return resources.describe({name: amount})[len(name) + 2 : -2]
+
+
+def amounts_text(amounts: Resources) -> str:
+    """``cpu 8, mem 16Gi``; ``nothing`` when every amount is zero."""
+    parts = [f"{name} {_text(name, amount)}" for name, amount in amounts.items() if amount > 0]
+    return ", ".join(parts) or "nothing"
+
+
+def waiting_message(waiting: Waiting) -> str:
+    """One sentence saying why the job waits, e.g. ``waiting for room in queue q: needs cpu 8
+    of 4 free``."""
+    queue = waiting.queue
+    if waiting.reason == "reservation":
+        return f"waiting in queue {queue}: its room is held for job {waiting.held_for}"
+    if waiting.reason == "priority":
+        plural = "job" if waiting.ahead == 1 else "jobs"
+        return f"waiting in queue {queue} behind {waiting.ahead} {plural} of higher priority"
+    if not waiting.queue_open:
+        return f"waiting for queue {queue}, which is not open"
+    return f"waiting for room in queue {queue}: needs {_shortfall(waiting.request, waiting.free)}"
+
+
+def pending_message(waiting: Waiting) -> str:
+    """The job's ``message`` while it waits: PaddleFlow's ``Reason:message`` form of a waiting
+    pod (``handlePendingPod``), e.g. ``Capacity:waiting for room in queue q: ...``."""
+    return f"{waiting.reason.capitalize()}:{waiting_message(waiting)}"
 
 
 def choose_jobs_to_start(
@@ -85,19 +160,52 @@ def decide(
         by_queue.setdefault(job.queue, []).append(job)
     chosen: list[str] = []
     reserved: set[str] = set()
+    waiting: dict[str, Waiting] = {}
     for queue_name in sorted(by_queue):
+        ordered = queue_order(by_queue[queue_name])
         if queue_name not in capacity:
+            for job in ordered:
+                waiting[job.job_id] = Waiting("capacity", queue_name, job.request, {}, 0, "", False)
             continue
         maximum = capacity[queue_name]
         in_use = dict(used.get(queue_name, {}))
-        for job in queue_order(by_queue[queue_name]):
+        started: set[str] = set()
+        holder = ""
+        for job in ordered:
             available = resources.subtract(maximum, in_use)
             if resources.fits(job.request, available):
                 chosen.append(job.job_id)
+                started.add(job.job_id)
                 in_use = resources.add(in_use, job.request)
                 continue
             could_ever_fit = resources.fits(job.request, maximum)
             if could_ever_fit and now - job.accepted_at >= reserve_after_seconds:
                 reserved.add(queue_name)
+                holder = job.job_id
                 break
-    return Decision(chosen, frozenset(reserved))
+        free = resources.subtract(maximum, in_use)
+        waiting.update(_reasons(queue_name, ordered, started, free, holder))
+    return Decision(chosen, frozenset(reserved), waiting)
+
+
+def _reasons(
+    queue: str, ordered: list[PendingJob], started: set[str], free: Resources, holder: str
+) -> dict[str, Waiting]:
+    """Why each job of one queue (in queue order) that did not start waits: one walk."""
+    reasons: dict[str, Waiting] = {}
+    waiting_by_rank = [0] * len(UPDATE_PRIORITIES)
+    behind_holder = False
+    for job in ordered:
+        if job.job_id in started:
+            continue
+        rank = priority_rank(job.priority)
+        ahead = sum(waiting_by_rank[:rank])
+        if behind_holder and resources.fits(job.request, free):
+            reasons[job.job_id] = Waiting("reservation", queue, job.request, free, held_for=holder)
+        elif ahead:
+            reasons[job.job_id] = Waiting("priority", queue, job.request, free, ahead=ahead)
+        else:
+            reasons[job.job_id] = Waiting("capacity", queue, job.request, free)
+        waiting_by_rank[rank] += 1
+        behind_holder = behind_holder or job.job_id == holder
+    return reasons

@@ -5,6 +5,11 @@ status of jobs whose own thread could not write it (``statuswrites``), moves ``i
 ``pending``, finishes jobs stopped before they ran, starts the pending jobs that
 ``placement.decide`` picks, and records each queue's used resources: the running jobs' requests
 plus the running workflow nodes' (``queue_room``).
+
+Each pass also records the job events of scheduling (``pfctl.server.store.events``): ``queued``
+when a job leaves ``init``, ``scheduled`` when it is started, and ``waiting`` with the job's
+pending reason in its ``message`` (``placement.pending_message``), written only when the reason
+changed: a pass costs no write for a job whose reason is the same as at the last pass.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ logger = logging.getLogger("pfctl.server")
 
 GRACE_ENV = "PFCTL_STOP_GRACE_SECONDS"
 PARALLELISM_ENV = "PFCTL_WORKFLOW_PARALLELISM"
+RESERVE_AFTER_ENV = "PFCTL_RESERVE_AFTER_SECONDS"
 DEFAULT_GRACE_SECONDS = 10.0
 MESSAGE_SUBMITTED = "submit job to cluster successfully."
 MESSAGE_RESTARTED = "job is failed: the local server restarted while the job was running"
@@ -144,8 +150,7 @@ class LocalRuntime:
     def schedule_once(self) -> None:
         """One scheduling pass (the thread calls it; tests may too)."""
         self._write_unwritten()
-        for job in self._store.list_jobs_in_status([statuses.INIT]):
-            self._store.set_job_status(job.id, statuses.PENDING, MESSAGE_SUBMITTED)
+        self._queue_new_jobs()
         with self._lock:
             running_ids = set(self._executions) | set(self._unwritten)
         for job in self._store.list_jobs_in_status([statuses.TERMINATING]):
@@ -202,7 +207,48 @@ class LocalRuntime:
             self._room.changed()
         for execution in started:
             self._start(execution)
+        for job_id, waiting in decision.waiting.items():
+            if by_id[job_id].message != placement.pending_message(waiting):
+                self._store.set_waiting(
+                    job_id,
+                    placement.pending_message(waiting),
+                    placement.waiting_message(waiting),
+                    reason=waiting.reason,
+                    detail=waiting.detail(),
+                )
         self._publish_used()
+
+    def _queue_new_jobs(self) -> None:
+        """``init`` -> ``pending``, each with a ``queued`` event: its request and the queue's
+        free room now."""
+        new_jobs = self._store.list_jobs_in_status([statuses.INIT])
+        if not new_jobs:
+            return
+        with self._lock:
+            used = self._used_by_queue()
+        queues = {name: self._store.get_queue(name) for name in {job.queue for job in new_jobs}}
+        for job in new_jobs:
+            stored = self._store.set_job_status(job.id, statuses.PENDING, MESSAGE_SUBMITTED)
+            if stored is None or stored.status != statuses.PENDING:
+                continue
+            queue = queues[job.queue]
+            maximum = {} if queue is None else queue.max_amounts
+            free = resources.subtract(maximum, used.get(job.queue, {}))
+            try:
+                request = resources.job_request(job.spec.get("members") or [])
+            except (ValueError, TypeError):
+                request = {}  # the pass fails it, saying why (``_request_of``)
+            self._store.events.record(
+                job.id,
+                "queued",
+                f"queued in {job.queue}: requests {placement.amounts_text(request)}, "
+                f"{placement.amounts_text(free)} free",
+                detail={
+                    "queue": job.queue,
+                    "requested": resources.to_strings(request),
+                    "free": resources.to_strings(free),
+                },
+            )
 
     def _write_unwritten(self) -> None:
         """Mark failed, saying how they ended, the jobs whose final status was not written."""
@@ -249,7 +295,14 @@ class LocalRuntime:
         )
 
     def _start(self, execution: JobExecution) -> None:
+        job = execution.job
         try:
+            self._store.events.record(
+                job.id,
+                "scheduled",
+                f"scheduled in queue {job.queue} with {placement.amounts_text(execution.request)}",
+                detail={"queue": job.queue, "requested": resources.to_strings(execution.request)},
+            )
             # A stop that raced with this start: the hook found no execution, the store has it.
             current = self._store.get_job(execution.job.id)
             if current is None or current.status != statuses.PENDING:
@@ -305,27 +358,28 @@ def create_runtime(
 
     ``grace_seconds`` is how long stopped processes get between TERM and KILL; by default the
     environment variable ``PFCTL_STOP_GRACE_SECONDS``, else 10. The leaf nodes of a workflow
-    running at once are at most ``PFCTL_WORKFLOW_PARALLELISM`` (default 20).
+    running at once are at most ``PFCTL_WORKFLOW_PARALLELISM`` (default 20). A job that does not
+    fit reserves its queue after ``PFCTL_RESERVE_AFTER_SECONDS`` (default 60).
     """
     if grace_seconds is None:
-        grace_seconds = _grace_from_environment()
-    limits = WorkflowLimits(parallelism=_parallelism_from_environment())
-    return LocalRuntime(store, data_dir, grace_seconds=grace_seconds, workflow_limits=limits)
+        grace_seconds = _number_from_environment(GRACE_ENV, DEFAULT_GRACE_SECONDS, 0)
+    parallelism = _number_from_environment(PARALLELISM_ENV, DEFAULT_PARALLELISM, 1)
+    return LocalRuntime(
+        store,
+        data_dir,
+        grace_seconds=grace_seconds,
+        reserve_after_seconds=_number_from_environment(
+            RESERVE_AFTER_ENV, placement.DEFAULT_RESERVE_AFTER_SECONDS, 0
+        ),
+        workflow_limits=WorkflowLimits(parallelism=int(parallelism)),
+    )
 
 
-def _grace_from_environment() -> float:
-    text = os.environ.get(GRACE_ENV, "")
+def _number_from_environment(name: str, default: float, minimum: float) -> float:
+    """The environment variable ``name`` as a number >= ``minimum``, else ``default``."""
+    text = os.environ.get(name, "")
     try:
-        value = float(text) if text else DEFAULT_GRACE_SECONDS
+        value = float(text) if text else default
     except ValueError:
-        return DEFAULT_GRACE_SECONDS
-    return value if value >= 0 else DEFAULT_GRACE_SECONDS
-
-
-def _parallelism_from_environment() -> int:
-    text = os.environ.get(PARALLELISM_ENV, "")
-    try:
-        value = int(text) if text else DEFAULT_PARALLELISM
-    except ValueError:
-        return DEFAULT_PARALLELISM
-    return value if value >= 1 else DEFAULT_PARALLELISM
+        return default
+    return value if value >= minimum else default

@@ -3,7 +3,7 @@
 This is what the HTTP routes and the job runtime (``pfctl.server.runtime``) use. Every method is
 thread-safe (one SQLite connection per thread, write transactions serialised by SQLite). The job
 records and the SQL of a list page are in ``jobrecords``; users and tokens in ``accounts``; queues
-and flavours in ``catalog``.
+and flavours in ``catalog``; grants in ``grants``.
 
 Jobs (``JobRecord``) keep the create body as received, normalised (see
 ``pfctl.server.jobs.create``): ``spec["members"]`` always lists the members (a single job has
@@ -25,6 +25,7 @@ from pfctl.server.store.accounts import Accounts
 from pfctl.server.store.catalog import Catalog, QueueRecord
 from pfctl.server.store.database import Database, json_text
 from pfctl.server.store.events import JobEvents
+from pfctl.server.store.grants import Grants
 from pfctl.server.store.jobrecords import (
     JOB_COLUMNS,
     JOB_LIST_COLUMNS,
@@ -53,6 +54,7 @@ class Store:
         self.accounts = Accounts(self.db)
         self.catalog = Catalog(self.db)
         self.events = JobEvents(self.db)
+        self.grants = Grants(self.db)
         self.accounts.seed()
         self.catalog.seed()
 
@@ -219,6 +221,23 @@ class Store:
                 [*params, job_id],
             )
         return self.get_job(job_id)
+
+    def set_waiting(self, job_id: str, message: str, event_message: str, **fields: Any) -> bool:
+        """A pending job's reason to wait: its ``message`` and a ``waiting`` event, at once.
+        False, and nothing written, when the job is not ``pending`` any more."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT pk FROM jobs WHERE id = ? AND deleted_at IS NULL AND status = ?",
+                (job_id, statuses.PENDING),
+            ).fetchone()
+            if row is None:
+                return False
+            conn.execute(
+                "UPDATE jobs SET message = ?, updated_at = ? WHERE pk = ?",
+                (message, now(), row["pk"]),
+            )
+            self.events.append(conn, row["pk"], "waiting", event_message, **fields)
+        return True
 
     def update_job_fields(
         self,
