@@ -27,7 +27,19 @@ if TYPE_CHECKING:
         ServerError,
     )
     from pfctl.client.sdk import Client, PaddleFlowSDKException
-    from pfctl.client.sdk_models import FileSystem, Flavour, JobInfo, JobRequest, Member
+    from pfctl.client.sdk_models import (
+        FileSystem,
+        Flavour,
+        FlavourInfo,
+        GrantInfo,
+        JobInfo,
+        JobRequest,
+        LogInfoByLimit,
+        Member,
+        QueueInfo,
+        UserInfo,
+        VersionInfo,
+    )
     from pfctl.client.tokens import TokenCache
     from pfctl.client.waiting import WaitResult, wait_for_jobs
     from pfctl.spec.statuses import FINAL_STATUSES, is_final
@@ -35,7 +47,19 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "pfctl.client.api": ("JobPage", "PaddleFlowClient", "RetryPolicy"),
     "pfctl.client.sdk": ("Client", "PaddleFlowSDKException"),
-    "pfctl.client.sdk_models": ("FileSystem", "Flavour", "JobInfo", "JobRequest", "Member"),
+    "pfctl.client.sdk_models": (
+        "FileSystem",
+        "Flavour",
+        "FlavourInfo",
+        "GrantInfo",
+        "JobInfo",
+        "JobRequest",
+        "LogInfoByLimit",
+        "Member",
+        "QueueInfo",
+        "UserInfo",
+        "VersionInfo",
+    ),
     "pfctl.client.config": ("ClientSettings", "resolve_settings"),
     "pfctl.client.errors": (
         "AuthenticationError",
@@ -61,20 +85,26 @@ __all__ = [
     "ConflictError",
     "FileSystem",
     "Flavour",
+    "FlavourInfo",
+    "GrantInfo",
     "InvalidRequestError",
     "JobInfo",
     "JobPage",
     "JobRequest",
+    "LogInfoByLimit",
     "Member",
     "NotFoundError",
     "PaddleFlowClient",
     "PaddleFlowError",
     "PaddleFlowSDKException",
     "PermissionDeniedError",
+    "QueueInfo",
     "RetryPolicy",
     "ServerConnectionError",
     "ServerError",
     "TokenCache",
+    "UserInfo",
+    "VersionInfo",
     "WaitResult",
     "is_final",
     "resolve_settings",

@@ -1,4 +1,5 @@
-"""The queue, flavour, user and grant calls of :class:`pfctl.client.api.PaddleFlowClient`.
+"""The queue, flavour, user and grant calls of :class:`pfctl.client.api.PaddleFlowClient` (and
+the SDK's unchecked log call).
 
 The routes are PaddleFlow's ``router/v1/queue.go``, ``flavour.go``, ``user.go`` and ``grant.go``;
 each method sends what PaddleFlow's own SDK sends for the same operation (the arguments left as
@@ -231,6 +232,13 @@ class ClusterCalls:
         """Take a grant back (``DELETE /grant?username=&resourceType=&resourceID=``)."""
         params = {"username": user_name, "resourceType": resource_type, "resourceID": resource_id}
         self._call("DELETE", "/grant", params=params, policy=RetryPolicy.UNSENT_ONLY)
+
+    # --- logs -----------------------------------------------------------------------------
+
+    def job_logs_as_sent(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``GET /log/job`` with exactly ``params`` (wire names), as the PaddleFlow SDK's
+        ``show_log_by_limit`` sends them; :meth:`PaddleFlowClient.job_logs` is the checked form."""
+        return _object(self._call("GET", "/log/job", params=params))
 
     # --- paging ---------------------------------------------------------------------------
 

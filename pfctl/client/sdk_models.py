@@ -1,17 +1,32 @@
-"""The value classes of the PaddleFlow Python SDK's job API: ``JobRequest``, ``Member``,
-``JobInfo``, ``Flavour`` and ``FileSystem``, with the SDK's attribute names.
+"""The value classes of the PaddleFlow Python SDK, with the SDK's attribute names: the job API's
+``JobRequest``, ``Member``, ``JobInfo``, ``Flavour`` and ``FileSystem``, and the info records
+``QueueInfo``, ``GrantInfo``, ``FlavourInfo``, ``UserInfo``, ``LogInfoByLimit`` and
+``VersionInfo`` (constructor parameters in the SDK's order).
 
-They are plain dataclasses that convert to and from PaddleFlow's wire (camelCase) job objects;
+They are plain dataclasses that convert to and from PaddleFlow's wire (camelCase) objects;
 :class:`pfctl.client.sdk.Client` sends and returns them. Importing them imports no HTTP library.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FileSystem", "Flavour", "JobInfo", "JobRequest", "Member"]
+__all__ = [
+    "FileSystem",
+    "Flavour",
+    "FlavourInfo",
+    "GrantInfo",
+    "JobInfo",
+    "JobRequest",
+    "LogInfoByLimit",
+    "Member",
+    "QueueInfo",
+    "UserInfo",
+    "VersionInfo",
+]
 
 
 @dataclass
@@ -200,3 +215,116 @@ class FileSystem:
     mount_path: str | None
     sub_path: str | None
     read_only: bool | None
+
+
+@dataclass
+class QueueInfo:
+    """A queue as ``show_queue``/``list_queue`` return it (the SDK's camelCase attributes);
+    ``list_queue`` leaves ``usedResources``, ``idleResources``, ``location`` and
+    ``schedulingPolicy`` None, as the SDK does. The camelCase names are the SDK's."""
+
+    name: str
+    status: str
+    namespace: str
+    clusterName: str
+    quotaType: str
+    maxResources: dict[str, Any] | None
+    minResources: dict[str, Any] | None
+    usedResources: dict[str, Any] | None
+    idleResources: dict[str, Any] | None
+    location: dict[str, str] | None
+    schedulingPolicy: list[str] | None
+    createTime: str
+    updateTime: str
+
+    @classmethod
+    def from_wire(cls, queue: Mapping[str, Any], *, detail: bool = True) -> QueueInfo:
+        """Build from a wire queue object (``GET /queue/{name}``, or a ``queueList`` entry)."""
+        return cls(
+            name=queue.get("name", ""),
+            status=queue.get("status", ""),
+            namespace=queue.get("namespace", ""),
+            clusterName=queue.get("clusterName", ""),
+            quotaType=queue.get("quotaType", ""),
+            maxResources=queue.get("maxResources"),
+            minResources=queue.get("minResources"),
+            usedResources=queue.get("usedResources") if detail else None,
+            idleResources=queue.get("idleResources") if detail else None,
+            location=queue.get("location") if detail else None,
+            schedulingPolicy=queue.get("schedulingPolicy") if detail else None,
+            createTime=queue.get("createTime", ""),
+            updateTime=queue.get("updateTime", ""),
+        )
+
+
+@dataclass
+class GrantInfo:
+    """A queue grant as ``show_queue_grant`` returns it."""
+
+    username: str
+    resourceName: str
+
+
+@dataclass
+class FlavourInfo:
+    """A flavour as ``show_flavour``/``list_flavour`` return it: ``scalar_resources`` is the
+    JSON text of the flavour's scalar resources ("" without any) and ``cluster_name`` is "",
+    as in the SDK."""
+
+    name: str
+    cpu: str
+    mem: str
+    scalar_resources: str
+    cluster_name: str
+    createtime: str
+    updatetime: str
+
+    @classmethod
+    def from_wire(cls, flavour: Mapping[str, Any]) -> FlavourInfo:
+        """Build from a wire flavour object."""
+        scalars = flavour.get("scalarResources")
+        return cls(
+            name=flavour.get("name", ""),
+            cpu=flavour.get("cpu", ""),
+            mem=flavour.get("mem", ""),
+            scalar_resources=json.dumps(scalars) if "scalarResources" in flavour else "",
+            cluster_name="",
+            createtime=flavour.get("createTime", ""),
+            updatetime=flavour.get("updateTime", ""),
+        )
+
+
+@dataclass
+class UserInfo:
+    """A user as ``list_user`` returns it."""
+
+    name: str
+    create_time: str
+
+
+@dataclass
+class LogInfoByLimit:
+    """One task's log as ``show_log_by_limit`` returns it in ``logs``."""
+
+    job_id: str = ""
+    task_id: str = ""
+    name: str = ""
+    has_next_page: bool = False
+    truncated: bool = False
+    line_limit: int = 0
+    size_limit: str = ""
+    log_content: str = ""
+
+
+@dataclass
+class VersionInfo:
+    """The SDK's ``VersionInfo`` record (``get_version`` returns the server's answer as it is,
+    as the SDK does)."""
+
+    git_version: str
+    git_commit: str
+    git_branch: str
+    build_date: str
+    go_version: str
+    compiler: str
+    platform: str
