@@ -72,6 +72,25 @@ CREATE TABLE IF NOT EXISTS queues (
     created_at        REAL NOT NULL,
     updated_at        REAL NOT NULL
 );
+-- PaddleFlow's grant table (pkg/model/grant.go); a user's grants go with the user, a queue's
+-- queue grants with the queue (controller/user DeleteUser, storage QueueStore.DeleteQueue).
+CREATE TABLE IF NOT EXISTS grants (
+    pk            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT NOT NULL UNIQUE,
+    user_name     TEXT NOT NULL COLLATE NOCASE,
+    resource_type TEXT NOT NULL,
+    resource_id   TEXT NOT NULL,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
+    UNIQUE (user_name, resource_type, resource_id)
+);
+CREATE INDEX IF NOT EXISTS grants_by_resource ON grants (resource_type, resource_id);
+CREATE TRIGGER IF NOT EXISTS grants_on_user_delete AFTER DELETE ON users BEGIN
+    DELETE FROM grants WHERE user_name = OLD.name;
+END;
+CREATE TRIGGER IF NOT EXISTS grants_on_queue_delete AFTER DELETE ON queues BEGIN
+    DELETE FROM grants WHERE resource_type = 'queue' AND resource_id = OLD.name;
+END;
 CREATE TABLE IF NOT EXISTS flavours (
     pk               INTEGER PRIMARY KEY AUTOINCREMENT,
     id               TEXT NOT NULL,
