@@ -35,7 +35,7 @@ LAYERS = (
 SERVER_LAYERS = (
     grimp.Layer("daemon"),
     grimp.Layer("app"),
-    grimp.Layer("openapi"),
+    grimp.Layer("openapi", "ui"),
     grimp.Layer("routes"),
     grimp.Layer("endpoint"),
     grimp.Layer("state"),

@@ -165,6 +165,7 @@ def create_app(
     """The ASGI app: opens storage and starts the runtime on startup, closes both on shutdown."""
     from pfctl.server.openapi import build_openapi
     from pfctl.server.routes import all_routes
+    from pfctl.server.ui import routes as ui_routes
 
     stats = RequestStats()
 
@@ -188,7 +189,7 @@ def create_app(
             store.close()
 
     app = Starlette(
-        routes=all_routes(),
+        routes=[*all_routes(), *ui_routes()],  # the web view (/ui/) after the API
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
