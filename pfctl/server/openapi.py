@@ -33,6 +33,8 @@ _QUERY_PARAMETERS = {
     ("GET", "/api/paddleflow/v1/queue"): ("marker", "maxKeys", "name"),
     ("GET", "/api/paddleflow/v1/flavour"): ("marker", "maxKeys", "name", "clusterName"),
     ("GET", "/api/paddleflow/v1/user"): ("marker", "maxKeys", "user"),
+    ("GET", "/api/paddleflow/v1/grant"): ("marker", "maxKeys", "username"),
+    ("DELETE", "/api/paddleflow/v1/grant"): ("username", "resourceType", "resourceID"),
     ("GET", "/api/paddleflow/v1/log/job"): (
         "jobID",
         "lineLimit",

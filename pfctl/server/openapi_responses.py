@@ -142,6 +142,16 @@ _FLAVOUR_OBJECT = _object(
     }
 )
 _USER_OBJECT = _object({"createTime": _STRING, "name": _STRING})
+_GRANT_OBJECT = _object(
+    {
+        "grantID": _STRING,
+        "userName": _STRING,
+        "resourceType": {"enum": ["queue", "user", "fs"]},
+        "resourceID": _STRING,
+        "createTime": _STRING,
+        "updateTime": _STRING,
+    }
+)
 
 COMPONENTS: dict[str, Any] = {
     "JobObject": _JOB_OBJECT,
@@ -151,6 +161,7 @@ COMPONENTS: dict[str, Any] = {
     "Queue": _QUEUE_OBJECT,
     "FlavourObject": _FLAVOUR_OBJECT,
     "User": _USER_OBJECT,
+    "Grant": _GRANT_OBJECT,
 }
 
 _CREATED_JOB = _object({"id": {"type": "string", "minLength": 1}})
@@ -176,6 +187,8 @@ RESPONSE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", f"{_P}/flavour/{{flavourName}}"): _ref("FlavourObject"),
     ("POST", f"{_P}/user"): _object({"username": _STRING}),
     ("GET", f"{_P}/user"): {"oneOf": [_list_envelope("userList", _ref("User")), _ref("User")]},
+    ("POST", f"{_P}/grant"): _object({"grantID": {"type": "string", "minLength": 1}}),
+    ("GET", f"{_P}/grant"): _list_envelope("grantList", _ref("Grant")),
     ("GET", f"{_P}/log/job"): {"type": "object"},
 }
 EMPTY_RESPONSES = {
@@ -185,6 +198,7 @@ EMPTY_RESPONSES = {
     ("DELETE", f"{_P}/flavour/{{flavourName}}"),
     ("PUT", f"{_P}/user/{{username}}"),
     ("DELETE", f"{_P}/user/{{username}}"),
+    ("DELETE", f"{_P}/grant"),
 }
 
 

@@ -1,9 +1,11 @@
 """HTTP against a running server: ``Api`` (a requests session bound to one server and one token),
-the one ``login``, PaddleFlow's error form, and ``create`` of a job through the API."""
+the one ``login``, PaddleFlow's error form, ``create`` of a job through the API, and queues and
+their grants (``new_queue``, ``grant_queue``, ``revoke_queue``)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Collection
 from typing import Any
 
@@ -112,3 +114,28 @@ def create(api: Api, job_type: str = "single", **overrides: Any) -> str:
     assert response.status_code == 200, response.text
     assert list(response.json()) == ["id"]
     return str(response.json()["id"])
+
+
+def new_queue(root: Api, name: str | None = None, cpu: str = "4", mem: str = "4Gi") -> str:
+    """Create a queue as ``root`` (a fresh ``q-<hex>`` name unless given); its name."""
+    queue = name or f"q-{uuid.uuid4().hex[:8]}"
+    response = root.post("/queue", json={"name": queue, "maxResources": {"cpu": cpu, "mem": mem}})
+    assert response.status_code == 200, response.text
+    return queue
+
+
+def grant_queue(root: Api, user_name: str, queue: str) -> str:
+    """Grant ``queue`` to ``user_name`` as ``root`` (PaddleFlow shows a non-root user only the
+    queues granted to them); the grant's id."""
+    response = root.post(
+        "/grant", json={"userName": user_name, "resourceType": "queue", "resourceID": queue}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["grantID"])
+
+
+def revoke_queue(root: Api, user_name: str, queue: str) -> None:
+    """Take back ``user_name``'s grant of ``queue`` as ``root``."""
+    params = {"username": user_name, "resourceType": "queue", "resourceID": queue}
+    response = root.delete("/grant", params=params)
+    assert response.status_code == 200, response.text

@@ -7,12 +7,13 @@ from starlette.routing import BaseRoute
 
 def all_routes() -> list[BaseRoute]:
     """Every route the server serves, in matching order."""
-    from pfctl.server.routes import flavours, jobs, logs, meta, queues, users
+    from pfctl.server.routes import flavours, grants, jobs, logs, meta, queues, users
 
     return [
         *users.routes(),
         *jobs.routes(),
         *queues.routes(),
+        *grants.routes(),
         *flavours.routes(),
         *meta.routes(),
         *logs.routes(),

@@ -1,7 +1,9 @@
 """The queue routes of PaddleFlow's ``router/v1/queue.go``: create, list, show, update, delete.
 
-Differences from a PaddleFlow cluster: a new queue is ``open`` at once (there is no cluster to
-sync with), and every user can list every queue (there are no grants).
+A non-root user lists and shows only the queues granted to them (``pfctl.server.routes.grants``),
+as PaddleFlow's ``QueueStore.ListQueue`` and ``GetQueueByName`` (``ActionNotAllowed`` 403, checked
+before the queue's existence). Differences from a PaddleFlow cluster: a new queue is ``open`` at
+once (there is no cluster to sync with).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
 from pfctl.server.paging import max_keys
 from pfctl.server.store.catalog import DEFAULT_CLUSTER, NameTaken, QueueRecord
+from pfctl.server.store.grants import RESOURCE_QUEUE
 from pfctl.server.store.timefmt import format_time
 from pfctl.spec import resources
 
@@ -139,19 +142,24 @@ def create_queue(call: Call) -> dict[str, Any]:
 
 
 def list_queues(call: Call) -> dict[str, Any]:
-    """A page of queues in creation order (``name`` filters by a part of the name)."""
+    """A page of queues in creation order (``name`` filters by a part of the name); a non-root
+    user sees only the queues granted to them."""
     limit = max_keys(call.query)
     queues = call.state.store.catalog.list_queues(
         after_pk=call.state.markers.position(call.query),
         limit=limit + 1,
         name_like=call.query.get("name") or None,
+        granted_to=None if call.is_root else call.user_name,
     )
     return call.state.markers.envelope(queues, limit, "queueList", queue_view)
 
 
 def show_queue(call: Call) -> dict[str, Any]:
-    """One queue, with used and idle resources."""
-    return queue_view(_queue_or_404(call, call.path_params["queueName"]))
+    """One queue, with used and idle resources (a non-root user: only a queue granted to them)."""
+    name = call.path_params["queueName"]
+    if not call.state.store.grants.has_access(call.user_name, RESOURCE_QUEUE, name):
+        raise ApiError("ActionNotAllowed")
+    return queue_view(_queue_or_404(call, name))
 
 
 def update_queue(call: Call) -> dict[str, Any]:
@@ -179,7 +187,7 @@ def update_queue(call: Call) -> dict[str, Any]:
 
 
 def delete_queue(call: Call) -> None:
-    """Delete a queue without live jobs (root only)."""
+    """Delete a queue without live jobs (root only); its grants go with it."""
     call.require_root()
     name = call.path_params["queueName"]
     _queue_or_404(call, name)

@@ -199,12 +199,23 @@ class Catalog:
         return None if found is None else _queue_from_row(found)
 
     def list_queues(
-        self, *, after_pk: int | None, limit: int, name_like: str | None = None
+        self,
+        *,
+        after_pk: int | None,
+        limit: int,
+        name_like: str | None = None,
+        granted_to: str | None = None,
     ) -> list[QueueRecord]:
         """Queues in creation order after ``after_pk``, optionally with ``name_like`` in
-        the name."""
+        the name, and only those granted to ``granted_to`` when given."""
         sql = "SELECT * FROM queues WHERE pk > ?"
         params: list[Any] = [after_pk or 0]
+        if granted_to is not None:
+            sql += (
+                " AND name IN (SELECT resource_id FROM grants"
+                " WHERE resource_type = 'queue' AND user_name = ?)"
+            )
+            params.append(granted_to)
         if name_like:
             sql += " AND instr(name, ?) > 0"
             params.append(name_like)

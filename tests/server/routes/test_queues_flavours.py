@@ -143,7 +143,9 @@ def test_queue_errors(root_api, make_user):
         403,
         "OnlyRootAllowed",
     )
-    assert user.get("/queue/default-queue").status_code == 200
+    # PaddleFlow shows a non-root user only the queues granted to them (tests/server/routes/
+    # test_queue_grants.py).
+    assert_error(user.get("/queue/default-queue"), 403, "ActionNotAllowed")
 
 
 def test_closed_queue_refuses_jobs(root_api, api_server):
