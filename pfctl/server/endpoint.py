@@ -137,6 +137,11 @@ def _authenticate(call: Call, token: str) -> str:
     return user_name
 
 
+def authenticate(call: Call, token: str) -> str:
+    """The user ``token`` logs in (the check of every route but login); ``ApiError`` if none."""
+    return _authenticate(call, token)
+
+
 def _claimed_user_name(call: Call) -> str:
     """The ``userName`` a request names (body key for POST/PUT, matched case-insensitively as the
     Go decoder does; query parameter otherwise); PaddleFlow refuses a non-root caller naming

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute
 
 def all_routes() -> list[BaseRoute]:
     """Every route the server serves, in matching order."""
-    from pfctl.server.routes import flavours, grants, jobs, logs, meta, queues, users
+    from pfctl.server.routes import events, flavours, grants, jobs, logs, meta, queues, users, wsjob
 
     return [
         *users.routes(),
@@ -17,4 +17,6 @@ def all_routes() -> list[BaseRoute]:
         *flavours.routes(),
         *meta.routes(),
         *logs.routes(),
+        *events.routes(),
+        *wsjob.routes(),
     ]

@@ -8,7 +8,7 @@ outside 1..1,000,000; Go's ``strconv.Atoi`` otherwise); ``sizeLimit`` (a quantit
 100M, and 100M when outside 1..1G). Every refusal is ``InvalidURI``, HTTP 400. ``jobID`` is
 required here: the Kubernetes-resource form without it has nothing to read locally. pfctl's
 additions ``role``, ``index``, ``node`` (filters) and ``offset`` (bytes to skip, for following)
-come after those.
+come after those. ``eventList`` holds the job's events (``routes.events.event_lines``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from pfctl.server.apierrors import ApiError
 from pfctl.server.endpoint import API_PREFIX, Call, endpoint
+from pfctl.server.routes.events import event_lines
 from pfctl.server.runtime.logs import DEFAULT_SIZE_LIMIT, LogQuery, read_job_logs
 from pfctl.spec import resources
 
@@ -165,7 +166,9 @@ def get_job_log(call: Call) -> dict[str, Any]:
     if job is None:
         # PaddleFlow reads a Kubernetes pod or deployment by name and namespace here.
         raise ApiError("RequiredFieldEmpty", "jobID is required by the local server")
-    return read_job_logs(call.state.config.data_dir, job, query)
+    response = read_job_logs(call.state.config.data_dir, job, query)
+    response["eventList"] = event_lines(store.events.page(job.pk).events, query)
+    return response
 
 
 def _job_on_cluster(call: Call, job_id: str, cluster: str) -> Any:

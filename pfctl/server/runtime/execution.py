@@ -31,6 +31,7 @@ from pfctl.server.runtime.processes import (
     replica_argv,
     stop_all,
 )
+from pfctl.server.runtime.replica_events import ReplicaEvents
 from pfctl.server.runtime.runtime_info import ReplicaState
 from pfctl.server.runtime.statuswrites import StatusWrite, StatusWriter
 from pfctl.server.runtime.workflow_gate import NodeGate
@@ -84,6 +85,7 @@ class JobExecution:
         self.workflow_limits = workflow_limits
         self.node_gate = node_gate
         self._writer = StatusWriter(store, job.id)
+        self.events = ReplicaEvents(store.events, job.id, grace_seconds)
         self._data_dir = data_dir
         self._on_finished = on_finished
         self._isolation = isolation or IsolationPolicy.disabled(data_dir)
@@ -130,7 +132,7 @@ class JobExecution:
         finally:
             leftovers = [process for process in self._launched if process.poll() is None]
             if leftovers:
-                stop_all(leftovers, self.grace_seconds)
+                stop_all(leftovers, self.grace_seconds, self.events.signalled)
             self._groups.kill_all()  # anything that escaped its replica's supervisor
             self._on_finished(self.job.id)
 
@@ -253,9 +255,11 @@ class JobExecution:
             try:
                 run.process = self._launch(LaunchSpec(argv, work_dir, env, log_path))
             except OSError as error:
+                self.events.failed_to_start(replica.name, replica.role, replica.index, error)
                 run.state.message = f"cannot start: {error}"
                 failure = f"job is failed, replica {replica.name} could not start: {error}"
                 break
+            self.events.started(run.process, replica.name, replica.role, replica.index, work_dir)
             run.state.pid = run.process.pid
             run.state.started_at = run.process.started_at
         self._started_at = time.time()
@@ -266,10 +270,15 @@ class JobExecution:
         unfinished = [
             run for run in runs if run.process is not None and run.state.exit_code is None
         ]
-        stop_all([run.process for run in unfinished if run.process is not None], self.grace_seconds)
+        stop_all(
+            [run.process for run in unfinished if run.process is not None],
+            self.grace_seconds,
+            self.events.signalled,
+        )
         for run in unfinished:
             assert run.process is not None
             run.state.exit_code = run.process.poll()
+            self.events.exited(run.process, run.state.exit_code)
             run.state.finished_at = run.process.finished_at or time.time()
         status, message = self.final_status(failure)
         phase = {"succeeded": "Succeeded", "terminated": "Terminated"}.get(status, "Failed")
@@ -291,6 +300,7 @@ class JobExecution:
                 run.process.end_leftovers()
                 run.state.exit_code = code
                 run.state.finished_at = run.process.finished_at
+                self.events.exited(run.process, code)
                 changed = True
                 if code != 0:
                     return f"job is failed, replica {run.replica.name} exited with code {code}"

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,16 +101,25 @@ def _kill_group(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
 
 
-def stop_all(processes: Sequence[ReplicaProcess], grace_seconds: float) -> None:
-    """Stop several replicas at once: TERM, one grace period for all, then kill what is left."""
+def stop_all(
+    processes: Sequence[ReplicaProcess],
+    grace_seconds: float,
+    on_signal: Callable[[str, list[ReplicaProcess]], None] | None = None,
+) -> None:
+    """Stop several replicas at once: TERM, one grace period for all, then kill what is left.
+    ``on_signal("TERM"|"KILL", processes)`` hears of each signal sent (the job's events)."""
     live = [process for process in processes if not process.ended()]
     for process in live:
         _kill_group(process.pgid, signal.SIGTERM)
+    if live and on_signal is not None:
+        on_signal("TERM", live)
     deadline = time.monotonic() + grace_seconds
     while live and time.monotonic() < deadline:
         live = [process for process in live if not process.ended()]
         if live:
             time.sleep(_POLL_SECONDS)
+    if live and on_signal is not None:
+        on_signal("KILL", live)
     for process in live:
         process.kill()
     for process in processes:

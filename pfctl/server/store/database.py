@@ -127,6 +127,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_id ON jobs (id) WHERE deleted_at IS 
 CREATE INDEX IF NOT EXISTS jobs_by_user ON jobs (user_name, pk);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);  -- ends in the rowid (pk), too
 CREATE INDEX IF NOT EXISTS jobs_by_queue ON jobs (queue, pk);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (updated_at);  -- the /wsjob poll
 -- One row per (string-valued) label of every job, so a label filter is an index lookup instead
 -- of a scan of every job's labels JSON; the triggers keep it equal to jobs.labels whoever
 -- writes the jobs.

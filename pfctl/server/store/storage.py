@@ -116,6 +116,19 @@ class Store:
         )
         return [job_from_row(row) for row in rows]
 
+    def list_jobs_updated_since(self, since: float) -> list[JobRecord]:
+        """Every live job updated at or after ``since`` (epoch seconds), oldest update first."""
+        rows = (
+            self.db.connection()
+            .execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE updated_at >= ? AND deleted_at IS NULL "
+                "ORDER BY updated_at, pk",
+                (since,),
+            )
+            .fetchall()
+        )
+        return [job_from_row(row) for row in rows]
+
     def queue_has_live_jobs(self, queue: str) -> bool:
         """True when some non-deleted job of the queue is not in a final status."""
         finals = sorted(statuses.FINAL_STATUSES)

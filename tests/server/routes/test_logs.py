@@ -37,7 +37,11 @@ def test_log_route_reads_pages_follows_and_tails(runtime_server: StartServer) ->
 
     first = server.call("GET", "/log/job", params=log_params(job_id, lineLimit="2")).json()
     assert set(first) >= {"jobID", "name", "taskList", "eventList"}
-    assert first["jobID"] == job_id and first["eventList"] == []
+    assert first["jobID"] == job_id
+    # The job's events, in PaddleFlow's formatAllEventLogs form, paged by lineLimit as well.
+    assert len(first["eventList"]) == 2
+    assert first["eventList"][0].startswith("type: Normal\treason: Accepted\teventsTime: ")
+    assert "\tmessage: job accepted from user root" in first["eventList"][0]
     task = first["taskList"][0]
     assert task["taskID"] == f"{job_id}-worker-0"
     assert task["logInfo"] == {
