@@ -26,16 +26,20 @@ from tests.helpers.jobs import single_body
 from tests.helpers.server import ServerHandle, private_server, start_server
 
 PUBLIC = {("POST", f"{PREFIX}/login"), ("GET", "/api/pfctl/v1/openapi.json")}
+WSJOB = f"{PREFIX}/wsjob"
 
 
 def _every_route() -> list[tuple[str, str]]:
     """(method, concrete path) of every route the server serves, path parameters filled in."""
-    from starlette.routing import Route
+    from starlette.routing import Route, WebSocketRoute
 
     from pfctl.server.routes import all_routes
 
     found = []
     for route in all_routes():
+        if isinstance(route, WebSocketRoute):
+            assert route.path == WSJOB  # the one stream, tested on its own below
+            continue
         assert isinstance(route, Route)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             found.append((method, re.sub(r"{\w+}", "some-name", route.path)))
@@ -47,12 +51,39 @@ PROTECTED = [route for route in _every_route() if route not in PUBLIC]
 
 def test_the_route_list_is_complete() -> None:
     """Guard for the parametrisation below: the table has every job, user, queue, flavour,
-    log and pfctl route."""
+    grant, log and pfctl route."""
     paths = {path for _, path in PROTECTED}
     assert len(PROTECTED) >= 20
-    for part in ("/job/single", "/job/some-name", "/log/job", "/queue", "/flavour", "/user"):
+    for part in (
+        "/job/single",
+        "/job/some-name",
+        "/log/job",
+        "/queue",
+        "/flavour",
+        "/user",
+        "/grant",
+    ):
         assert any(path.endswith(part) for path in paths), part
     assert "/api/pfctl/v1/stats" in paths
+    assert "/api/pfctl/v1/job/some-name/events" in paths
+
+
+def test_the_watch_stream_refuses_missing_and_forged_tokens(api_server: ServerHandle) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    url = api_server.url.replace("http://", "ws://") + WSJOB
+    for token in (None, "x" * 43, "' OR '1'='1"):
+        headers = {} if token is None else {"x-pf-authorization": token}
+        with (
+            pytest.raises(InvalidStatus) as refused,
+            connect(url, additional_headers=headers, open_timeout=30),
+        ):
+            pass
+        response = refused.value.response
+        code = "AuthWithoutToken" if token is None else "AuthInvalidToken"
+        assert response.status_code == 400
+        assert json.loads(response.body)["code"] == code
 
 
 def _send(server: ServerHandle, method: str, path: str, token: str | None) -> requests.Response:
@@ -167,6 +198,12 @@ def test_a_user_cannot_reach_another_users_job_on_any_job_route(
     assert_error(logs, 400, "InvalidURI")
     assert "has no access to resource[job]" in logs.json()["message"]
     assert "logContent" not in logs.text
+    # The events route answers another user's job exactly as a missing one.
+    events = alice.get(f"{alice.base_url}/api/pfctl/v1/job/{job_id}/events")
+    missing = alice.get(f"{alice.base_url}/api/pfctl/v1/job/no-such-job-{uuid.uuid4().hex}/events")
+    assert_error(events, 404, "JobNotFound", f"resouceType[job] with ID[{job_id}] not found")
+    assert events.status_code == missing.status_code
+    assert events.json()["code"] == missing.json()["code"]
 
     listed = alice.get("/job", params={"maxKeys": "1000"}).json()["jobList"]
     assert job_id not in [job["id"] for job in listed]
@@ -196,7 +233,7 @@ def test_a_job_id_taken_by_another_user_does_not_leak_or_get_replaced(
     assert bob.get(f"/job/{job_id}").json()["image"] == "busybox"
 
 
-def test_non_root_users_cannot_manage_users_queues_or_flavours(
+def test_non_root_users_cannot_manage_users_queues_flavours_or_grants(
     make_user: Callable[[str], Api],
 ) -> None:
     user = make_user("plain")
@@ -210,6 +247,9 @@ def test_non_root_users_cannot_manage_users_queues_or_flavours(
         user.post("/flavour", json={"name": "evil", "cpu": "1", "mem": "1Gi"}),
         user.put("/flavour/flavour1", json={"cpu": "99"}),
         user.delete("/flavour/flavour1"),
+        user.post("/grant", json={"resourceType": "queue", "resourceID": "default-queue"}),
+        user.get("/grant"),
+        user.delete("/grant", params={"username": "root", "resourceType": "queue"}),
         user.get("/api/pfctl/v1/stats"),
     ]
     for response in refused:
