@@ -103,7 +103,9 @@ def run(
         directory,
         options,
         log_file=log_file.expanduser().resolve() if log_file else None,
-        on_ready=lambda url: typer.echo(f"pfctl server: listening on {url}", err=True),
+        on_ready=lambda url: typer.echo(
+            f"pfctl server: listening on {url}; web view at {url}/ui/", err=True
+        ),
     )
 
 
@@ -137,6 +139,7 @@ def start(
     info = outcome.server
     where = f"{info.url} (pid {info.pid}), data directory {directory}"
     typer.echo(f"server {'already running' if outcome.already_running else 'started'} at {where}")
+    typer.echo(f"web view: {info.url}/ui/ (sign in as for the API)")
 
 
 @server_app.command("stop")
@@ -157,6 +160,7 @@ def status(data_dir: Path | None = DATA_DIR_OPTION) -> None:
     info, answering = server_status(directory)
     state = "running" if answering else "not answering"
     typer.echo(f"server {state} at {info.url} (pid {info.pid}), data directory {directory}")
+    typer.echo(f"web view: {info.url}/ui/")
 
 
 def register(app: typer.Typer) -> None:
