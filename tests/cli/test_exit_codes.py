@@ -22,6 +22,7 @@ from tests.helpers.server import free_port
 
 OK, NO, CANNOT = 0, 1, 2
 MISSING_JOB = "job-does-not-exist"
+MISSING_NAME = "does-not-exist"
 
 #: Every command that talks to a server, with arguments that are fine apart from the cause.
 SERVER_COMMANDS: dict[str, list[str]] = {
@@ -37,7 +38,20 @@ SERVER_COMMANDS: dict[str, list[str]] = {
     "job delete": ["job", "delete", MISSING_JOB],
     "job logs": ["job", "logs", MISSING_JOB],
     "job wait": ["job", "wait", MISSING_JOB, "--timeout", "5"],
+    "queue list": ["queue", "list"],
+    "queue show": ["queue", "show", MISSING_NAME],
+    "queue create": ["queue", "create", MISSING_NAME, "default", "1", "1Gi"],
+    "queue update": ["queue", "update", MISSING_NAME, "--maxcpu", "1"],
+    "queue delete": ["queue", "delete", MISSING_NAME],
+    "flavour list": ["flavour", "list"],
+    "flavour show": ["flavour", "show", MISSING_NAME],
+    "flavour create": ["flavour", "create", MISSING_NAME, "-c", "1", "-m", "1Gi"],
+    "flavour update": ["flavour", "update", MISSING_NAME, "-c", "1"],
+    "flavour delete": ["flavour", "delete", MISSING_NAME],
 }
+#: Commands of a queue or flavour that does not exist.
+NAMED_COMMANDS = ("queue show", "queue update", "queue delete", "flavour show")
+NAMED_COMMANDS += ("flavour update", "flavour delete")
 #: Commands that read manifests or a job file.
 INPUT_COMMANDS: dict[str, list[str]] = {
     "validate": ["validate", "{input}"],
@@ -65,6 +79,8 @@ def rows() -> list[tuple[str, str, int]]:
     for command in SERVER_COMMANDS:
         if command.startswith("job ") and command not in {"job create", "job list"}:
             table.append(("job not found", command, NO))
+    for command in NAMED_COMMANDS:
+        table.append(("queue or flavour not found", command, NO))
     table.append(("changes pending", "diff", NO))
     return table
 
