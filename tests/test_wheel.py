@@ -44,6 +44,9 @@ def test_installed_wheel_validates_the_examples(tmp_path: Path) -> None:
         [metadata] = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
         assert "\nName: pfctl-paddleflow\n" in archive.read(metadata).decode()
         assert {name.split("/")[0] for name in archive.namelist()} >= {"pfctl"}
+        # The web view's templates and static files ship inside the wheel (no build step).
+        for shipped in ("templates/base.html", "static/ui.js", "static/ui.css"):
+            assert f"pfctl/server/ui/{shipped}" in archive.namelist(), shipped
 
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
