@@ -35,6 +35,7 @@ _QUERY_PARAMETERS = {
     ("GET", "/api/paddleflow/v1/user"): ("marker", "maxKeys", "user"),
     ("GET", "/api/paddleflow/v1/grant"): ("marker", "maxKeys", "username"),
     ("DELETE", "/api/paddleflow/v1/grant"): ("username", "resourceType", "resourceID"),
+    ("GET", "/api/pfctl/v1/job/{jobID}/events"): ("after",),
     ("GET", "/api/paddleflow/v1/log/job"): (
         "jobID",
         "lineLimit",
@@ -192,6 +193,7 @@ def build_openapi() -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1:8999"}],
         "paths": paths,
+        "x-websockets": _websockets(),
         "components": {
             "schemas": schemas,
             "securitySchemes": {
@@ -199,6 +201,25 @@ def build_openapi() -> dict[str, Any]:
             },
         },
     }
+
+
+def _websockets() -> dict[str, Any]:
+    """The websocket routes, which OpenAPI cannot describe as operations: path, summary."""
+    from starlette.routing import WebSocketRoute
+
+    from pfctl.server.routes import all_routes
+
+    found: dict[str, Any] = {}
+    for route in all_routes():
+        if isinstance(route, WebSocketRoute):
+            doc = inspect.getdoc(route.endpoint) or ""
+            summary, _, description = doc.partition("\n\n")
+            found[route.path] = {
+                "summary": " ".join(summary.split()),
+                "description": description or " ".join(summary.split()),
+                "security": [{"pfToken": []}],
+            }
+    return found
 
 
 def render_openapi() -> str:

@@ -153,7 +153,29 @@ _GRANT_OBJECT = _object(
     }
 )
 
+_JOB_EVENT = _object(
+    {
+        "seq": {"type": "integer", "minimum": 1},
+        "time": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"},
+        "kind": {"type": "string"},
+        "message": _STRING,
+    },
+    {
+        "member": _STRING,
+        "replica": {"type": "integer"},
+        "pid": {"type": "integer"},
+        "workDir": _STRING,
+        "exitCode": {"type": "integer"},
+        "signal": _STRING,
+        "lastLogLine": _STRING,
+        "by": _STRING,
+        "reason": {"enum": ["capacity", "priority", "reservation"]},
+        "detail": {"type": "object"},
+    },
+)
+
 COMPONENTS: dict[str, Any] = {
+    "JobEvent": _JOB_EVENT,
     "JobObject": _JOB_OBJECT,
     "JobMemberView": _MEMBER_VIEW,
     "JobFlavourView": _FLAVOUR_VIEW,
@@ -190,6 +212,14 @@ RESPONSE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{_P}/grant"): _object({"grantID": {"type": "string", "minLength": 1}}),
     ("GET", f"{_P}/grant"): _list_envelope("grantList", _ref("Grant")),
     ("GET", f"{_P}/log/job"): {"type": "object"},
+    ("GET", "/api/pfctl/v1/job/{jobID}/events"): _object(
+        {
+            "jobID": _STRING,
+            "events": {"type": "array", "items": _ref("JobEvent")},
+            "dropped": {"type": "integer", "minimum": 0},
+            "lastSeq": {"type": "integer", "minimum": 0},
+        }
+    ),
 }
 EMPTY_RESPONSES = {
     ("PUT", f"{_P}/job/{{jobID}}"),
