@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pfctl.cli import job_follow_cmd
+from pfctl.cli import job_describe, job_follow_cmd
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
@@ -17,7 +17,6 @@ from pfctl.cli.connection import (
     UserOption,
     open_client,
 )
-from pfctl.cli.durations import DURATION_METAVAR, duration
 from pfctl.cli.help import examples
 from pfctl.cli.job_actions import run_each
 from pfctl.cli.job_options import (
@@ -30,6 +29,7 @@ from pfctl.cli.job_options import (
     QueryOutputOption,
     UnfinishedJobIdsArgument,
 )
+from pfctl.cli.job_watch import ShowWatchOption, WatchIntervalOption
 from pfctl.cli.output import OutputFormat, parse_key_values, resolve_format
 from pfctl.errors import UsageError
 
@@ -110,12 +110,15 @@ def create(
         "pfctl job show job-1234 -fl id,status,priority",
         "pfctl job show job-1 job-2 -o json",
         "pfctl job show job-1234 -o jsonpath='{.status}'",
+        "pfctl job show job-1234 -w",
     )
 )
 def show(
     *,
     job_ids: JobIdsArgument,
     fieldlist: FieldListOption = None,
+    watch: ShowWatchOption = False,
+    interval: WatchIntervalOption = 2.0,
     output: QueryOutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
@@ -123,13 +126,28 @@ def show(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Show jobs. Several ids: one after the other (a JSON or YAML list with -o json|yaml)."""
-    from pfctl.cli.job_views import parse_field_list, render_job, select_fields
-    from pfctl.cli.output import OutputFormat, render_data
+    """Show jobs. Several ids: one after the other (a JSON or YAML list with -o json|yaml).
+
+    With -w the changes follow, from the server's watch stream (/wsjob) when it has one, else
+    by polling."""
+    from pfctl.cli.job_views import parse_field_list
 
     fields = parse_field_list(fieldlist)
     with open_client(server, user, password, pf_config, request_timeout) as client:
         jobs = [client.get_job(job_id) for job_id in job_ids]
+        _show_jobs(jobs, output, fields)
+        if watch:
+            from pfctl.cli.job_watch import print_job_changes
+
+            print_job_changes(client, jobs, output, interval)
+
+
+def _show_jobs(
+    jobs: list[dict[str, Any]], output: OutputRequest | None, fields: list[str] | None
+) -> None:
+    from pfctl.cli.job_views import render_job, select_fields
+    from pfctl.cli.output import render_data
+
     if output is not None and output.format is None:
         from pfctl.cli.query_output import render_query
 
@@ -191,18 +209,13 @@ def list_jobs(
     watch: Annotated[
         bool,
         typer.Option(
-            "-w", "--watch", help="After the list, print each job that changes (Ctrl-C ends)."
+            "-w",
+            "--watch",
+            help="After the list, print each job that changes (Ctrl-C ends): from the "
+            "server's watch stream (/wsjob) when it has one, else by polling.",
         ),
     ] = False,
-    interval: Annotated[
-        float,
-        typer.Option(
-            "--interval",
-            metavar=DURATION_METAVAR,
-            parser=duration,
-            help="With -w: time between polls.",
-        ),
-    ] = 2.0,
+    interval: WatchIntervalOption = 2.0,
     output: QueryOutputOption = None,
     server: ServerOption = None,
     user: UserOption = None,
@@ -359,6 +372,7 @@ def delete(
 
 
 job_follow_cmd.register(job_app)
+job_describe.register(job_app)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,10 @@ Each poll reads the jobs still waited for through a :class:`JobFeed`; :func:`job
   One job left to wait for is read with a GET, which costs what a list costs.
 * :class:`JobGets`, for a client that can only ``get_job``: one GET per job per poll.
 
-A server's watch stream would be read by one more ``JobFeed``, returned by :func:`job_feed`.
+* :class:`pfctl.client.stream_feed.StreamFeed`, where the server offers PaddleFlow's ``/wsjob``
+  stream: one of the above reads every job once, then again after each reconnection of the stream
+  and every 30 s (a deleted job is on no stream); in between the stream brings the changes, and
+  the wait wakes as soon as one of its jobs changes instead of at the next poll.
 """
 
 from __future__ import annotations
@@ -82,6 +85,17 @@ class JobFeed(Protocol):
     def read(self, pending: Sequence[str]) -> JobNews:
         """News of the jobs in ``pending`` (at least of each one on the first call)."""
         ...
+
+
+@runtime_checkable
+class PacedFeed(Protocol):
+    """A feed that waits for news itself (a stream) instead of the wait's sleep."""
+
+    def read(self, pending: Sequence[str]) -> JobNews: ...
+
+    def wait_for_news(self, pending: Sequence[str], seconds: float) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -263,14 +277,25 @@ def job_feed(
     *,
     full_every: int = FULL_READ_EVERY,
     learn_labels: Sequence[str] = (),
+    stream: bool = True,
+    notice: Callable[[str], None] | None = None,
+    interval: float = 1.0,
 ) -> JobFeed:
     """How a wait reads its jobs from ``client``: list requests filtered by ``labels`` (or by a
-    label of ``learn_labels`` the jobs share) when the client can list, else one GET per job.
-    (A client of a server that offers a watch stream would get a feed that reads the stream
-    here.)"""
+    label of ``learn_labels`` the jobs share) when the client can list, else one GET per job;
+    with ``stream`` (and ``PFCTL_WATCH`` not ``poll``), through the server's watch stream
+    between such reads when the server offers one (its reconnections said on ``notice``, by
+    default on stderr; its absence falls back to polling every ``interval`` seconds, said too)."""
+    base: JobFeed
     if isinstance(client, JobLister):
-        return JobListings(client, labels, full_every=full_every, learn_labels=learn_labels)
-    return JobGets(client)
+        base = JobListings(client, labels, full_every=full_every, learn_labels=learn_labels)
+    else:
+        base = JobGets(client)
+    if stream:
+        from pfctl.client.stream_feed import stream_feed
+
+        return stream_feed(client, base, notice=notice, interval=interval) or base
+    return base
 
 
 def wait_for_jobs(
@@ -284,6 +309,7 @@ def wait_for_jobs(
     labels: Mapping[str, str] | None = None,
     learn_labels: Sequence[str] = (),
     feed: JobFeed | None = None,
+    notice: Callable[[str], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WaitResult:
@@ -293,40 +319,50 @@ def wait_for_jobs(
     jobs are then read with list requests, about one per poll (see the module's docstring).
     Without it, ``learn_labels`` are label keys whose value, if the jobs share one, becomes the
     filter after the first poll (which reads each job with a GET).
-    ``feed`` replaces the way the jobs are read (default: :func:`job_feed`).
+    ``feed`` replaces the way the jobs are read (default: :func:`job_feed`, the watch stream
+    where the server has one; ``notice`` receives what it says of it, by default stderr).
     ``on_change(job_id, job)`` is called whenever a job's status differs from the last one seen
     (a job that no longer exists has the status :data:`GONE`); ``on_poll(progress)`` after each
     poll. Client errors other than a job's 404 (the server gone, a refused token) propagate.
     """
     ids = list(dict.fromkeys(job_ids))
-    reader = feed if feed is not None else job_feed(client, labels, learn_labels=learn_labels)
+    reader = feed or job_feed(
+        client, labels, learn_labels=learn_labels, notice=notice, interval=poll_interval
+    )
     result = WaitResult()
     pending = ids
     started = clock()
     deadline = None if timeout is None else started + timeout
-    while True:
-        news = reader.read(pending)
-        still_pending = []
-        for job_id in pending:
-            if job_id in news:
-                _record(result, job_id, news[job_id], on_change)
-            job = result.jobs.get(job_id)
-            if job is None or not _is_done(job):
-                still_pending.append(job_id)
-        pending = still_pending
-        if on_poll is not None:
-            statuses = {job_id: _status(result.jobs.get(job_id)) for job_id in ids}
-            on_poll(WaitProgress(statuses, clock() - started))
-        if not pending:
-            return result
-        delay = poll_interval
-        if deadline is not None:
-            remaining = deadline - clock()
-            if remaining <= 0:
-                result.pending = pending
+    try:
+        while True:
+            news = reader.read(pending)
+            still_pending = []
+            for job_id in pending:
+                if job_id in news:
+                    _record(result, job_id, news[job_id], on_change)
+                job = result.jobs.get(job_id)
+                if job is None or not _is_done(job):
+                    still_pending.append(job_id)
+            pending = still_pending
+            if on_poll is not None:
+                statuses = {job_id: _status(result.jobs.get(job_id)) for job_id in ids}
+                on_poll(WaitProgress(statuses, clock() - started))
+            if not pending:
                 return result
-            delay = min(delay, remaining)
-        sleep(delay)
+            delay = poll_interval
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    result.pending = pending
+                    return result
+                delay = min(delay, remaining)
+            if isinstance(reader, PacedFeed):
+                reader.wait_for_news(pending, delay)  # a stream: wakes at its jobs' news
+            else:
+                sleep(delay)
+    finally:
+        if feed is None and isinstance(reader, PacedFeed):
+            reader.close()
 
 
 def _record(
