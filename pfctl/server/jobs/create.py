@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from pfctl.server.apierrors import ApiError
+from pfctl.server.jobs.limit_flavour import limit_flavour
 from pfctl.server.store.jobrecords import NewJob
 from pfctl.server.store.storage import Store
 from pfctl.spec import resources
@@ -50,6 +51,8 @@ def build_new_job(store: Store, job_type: str, body: dict[str, Any], user_name: 
         )
     if violations:
         raise _fail(violations[0].message)
+    if job_type != "workflow":
+        _check_kind_and_template(job_type, body)
     priority = (policy.get("priority") or DEFAULT_PRIORITY).upper()
     labels = dict(body.get("labels") or {})
     annotations = dict(body.get("annotations") or {})
@@ -119,6 +122,9 @@ def _member(
         if key in body and not (job_type == "single" and key in ("id", "name")):
             member[key] = copy.deepcopy(body[key])
     member["flavour"] = resolve_flavour(store, body.get("flavour") or {})
+    limit = limit_flavour(body.get("env"), member["flavour"], lambda f: resolve_flavour(store, f))
+    if limit is not None:
+        member["limitFlavour"] = limit
     member["schedulingPolicy"] = {"queue": queue, "priority": priority}
     member["labels"] = dict(labels)
     member["annotations"] = dict(annotations)
@@ -166,3 +172,21 @@ def _check_workflow_template(template: Any) -> None:
     problems = validate_workflow(template)
     if problems:
         raise _fail(str(problems[0]))
+
+
+def _check_kind_and_template(job_type: str, body: dict[str, Any]) -> None:
+    """The kind annotation PaddleFlow refuses at create, and a template the local executor
+    cannot run (PaddleFlow fails a template of the wrong kind later, when it submits the job)."""
+    from pfctl.spec.template_replicas import local_problems
+    from pfctl.spec.templates import KindError, job_kind
+
+    framework = str(body.get("framework") or "standalone")
+    try:
+        job_kind(job_type, framework, body.get("annotations"))
+    except KindError as error:
+        raise _fail(str(error)) from None
+    problems = local_problems(
+        job_type, framework, body.get("annotations"), body.get("extensionTemplate")
+    )
+    if problems:
+        raise _fail(problems[0].message)

@@ -21,17 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pfctl.server.runtime import frameworks, layout, runtime_info
+from pfctl.server.runtime import frameworks, launches, layout, runtime_info
 from pfctl.server.runtime.isolation import IsolationPolicy, JobRefused, JobUser
 from pfctl.server.runtime.processes import (
     GroupRecord,
     LaunchSpec,
     ReplicaProcess,
     allocate_loopback_ports,
-    replica_argv,
     stop_all,
 )
 from pfctl.server.runtime.replica_events import ReplicaEvents
+from pfctl.server.runtime.restarts import Restarts, job_kind_of
 from pfctl.server.runtime.runtime_info import ReplicaState
 from pfctl.server.runtime.statuswrites import StatusWrite, StatusWriter
 from pfctl.server.runtime.workflow_gate import NodeGate
@@ -91,6 +91,8 @@ class JobExecution:
         self._isolation = isolation or IsolationPolicy.disabled(data_dir)
         self._user: JobUser | None = None  # None: the server's own OS user
         self.stop_event = threading.Event()
+        kind = job_kind_of(job.type, job.spec)
+        self._restarts = Restarts(kind, store.events, job.id, self.stop_event)
         self._shutdown = False
         self._groups = GroupRecord(layout.groups_dir(data_dir), job.id)
         self._started_at: float | None = None
@@ -209,6 +211,8 @@ class JobExecution:
 
     def _members(self) -> list[dict[str, Any]]:
         spec = self.job.spec
+        if spec.get("extensionTemplate"):
+            return launches.template_members(spec)
         members = spec.get("members") or [{"role": "worker", "replicas": 1}]
         inherited = ("image", "command", "args", "env", "flavour", "fs", "extraFS")
         return [
@@ -216,6 +220,10 @@ class JobExecution:
         ]
 
     def _run_replicas(self) -> None:
+        refused = launches.submit_failure(self.job.type, self.job.spec)
+        if refused is not None:  # as PaddleFlow's submit fails it, before anything runs
+            self.write_final(statuses.FAILED, refused)
+            return
         self.prepare_dirs()
         members = self._members()
         counts = [(str(m.get("role") or "worker"), int(m.get("replicas") or 1)) for m in members]
@@ -248,12 +256,19 @@ class JobExecution:
                 flavour_name=str((member.get("flavour") or {}).get("name") or ""),
                 mpi_hostfile_path=str(hostfile),
             )
-            argv = replica_argv(
-                str(member.get("command") or ""), list(member.get("args") or []), str(work_dir)
+            argv, below = launches.launch(
+                self.job.framework,
+                self.job.id,
+                member,
+                replica,
+                replicas=replicas,
+                work_dir=str(work_dir),
+                env=env,
             )
             log_path = layout.log_file(self._data_dir, self.job.pk, self.job.id, replica.name)
             try:
-                run.process = self._launch(LaunchSpec(argv, work_dir, env, log_path))
+                cwd = work_dir / below if below else work_dir
+                run.process = self._launch(LaunchSpec(argv, cwd, env, log_path))
             except OSError as error:
                 self.events.failed_to_start(replica.name, replica.role, replica.index, error)
                 run.state.message = f"cannot start: {error}"
@@ -302,6 +317,13 @@ class JobExecution:
                 run.state.finished_at = run.process.finished_at
                 self.events.exited(run.process, code)
                 changed = True
+                env = run.process.spec.env
+                if self._restarts.wanted(run.replica.name, env, code):
+                    again = self._restarts.restart(run, self._launch, code)
+                    if again is not None:
+                        role, index = run.replica.role, run.replica.index
+                        self.events.started(again, run.replica.name, role, index, again.spec.cwd)
+                        continue
                 if code != 0:
                     return f"job is failed, replica {run.replica.name} exited with code {code}"
             if all(run.state.exit_code == 0 for run in runs if run.replica.role in primary):

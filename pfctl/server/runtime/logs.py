@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pfctl.server.runtime import layout
+from pfctl.server.runtime.launches import template_members
 
 if TYPE_CHECKING:
     from pfctl.server.store.jobrecords import JobRecord
@@ -66,7 +67,10 @@ def job_log_tasks(data_dir: Path, job: JobRecord) -> list[LogTask]:
             for stem in ordered
         ]
     tasks: list[LogTask] = []
-    for member in job.spec.get("members") or [{"role": "worker", "replicas": 1}]:
+    members = job.spec.get("members") or [{"role": "worker", "replicas": 1}]
+    if job.spec.get("extensionTemplate"):  # its replica specs run (launches.template_members)
+        members = template_members(job.spec)
+    for member in members:
         role = str(member.get("role") or "worker")
         already = sum(1 for task in tasks if task.role == role)
         for index in range(already, already + int(member.get("replicas") or 1)):

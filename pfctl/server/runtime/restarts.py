@@ -1,0 +1,130 @@
+"""Restarting replicas as ``PF_JOB_RESTART_POLICY`` asks, a bounded number of times.
+
+PaddleFlow sets a pod's ``restartPolicy`` from the member's ``PF_JOB_RESTART_POLICY``
+(``OnFailure`` or ``Always``, anything else ``Never``: ``patchRestartPolicy`` in
+``kube_job.go``, ``PodSpecBuilder.RestartPolicy`` in ``kube_job_builder.go``). The kubeflow
+operators (PyTorchJob, TFJob, MPIJob, MXJob, kubeflow's PaddleJob) take the replica spec's
+policy, which PaddleFlow sets to ``Never``, and a SparkApplication has its own: for those the
+variable changes nothing. Kubernetes restarts a container forever with a growing delay; the
+local executor restarts a replica at most ``MAX_RESTARTS`` times, after 0.5 s, 1 s, 2 s, ...
+(at most 8 s), and then lets its last exit decide, so a job always ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pfctl.spec import templates
+
+if TYPE_CHECKING:
+    import threading
+
+    from pfctl.server.runtime.processes import LaunchSpec, ReplicaProcess
+    from pfctl.server.runtime.runtime_info import ReplicaState
+    from pfctl.server.store.events import JobEvents
+
+logger = logging.getLogger("pfctl.server")
+
+RESTART_POLICY_ENV = "PF_JOB_RESTART_POLICY"
+POLICIES = ("OnFailure", "Always")
+MAX_RESTARTS = 3
+_FIRST_DELAY = 0.5
+_MAX_DELAY = 8.0
+#: Kinds whose operator overrides the pod's restart policy with the replica spec's (Never).
+_POLICY_IGNORED = frozenset(
+    {
+        templates.PYTORCH,
+        templates.TENSORFLOW,
+        templates.MPI,
+        templates.MXNET,
+        templates.KF_PADDLE,
+        templates.SPARK,
+    }
+)
+
+
+def restart_policy(kind: templates.KindGroupVersion | None, env: Mapping[str, str]) -> str:
+    """``Never``, ``OnFailure`` or ``Always`` for a replica of a job of ``kind``."""
+    value = str(env.get(RESTART_POLICY_ENV, ""))
+    if kind in _POLICY_IGNORED or value not in POLICIES:
+        return "Never"
+    return value
+
+
+def job_kind_of(job_type: str, spec: Mapping[str, Any]) -> templates.KindGroupVersion | None:
+    """The job's kind, or None when PaddleFlow would refuse it (the job fails before running)."""
+    framework = str(spec.get("framework") or "")
+    try:
+        return templates.job_kind(job_type, framework, spec.get("annotations"))
+    except templates.KindError:
+        return None
+
+
+class _Run(Protocol):
+    process: ReplicaProcess | None
+    state: ReplicaState
+
+
+class Restarts:
+    """The restarts of one job's replicas."""
+
+    def __init__(
+        self,
+        kind: templates.KindGroupVersion | None,
+        events: JobEvents | None,
+        job_id: str,
+        stop_event: threading.Event,
+    ) -> None:
+        self._kind = kind
+        self._events = events
+        self._job_id = job_id
+        self._stop = stop_event
+        self._counts: dict[str, int] = {}
+
+    def _record(self, job_id: str, kind: str, message: str, **fields: Any) -> None:
+        assert self._events is not None
+        try:
+            self._events.record(job_id, kind, message, **fields)
+        except (sqlite3.Error, OSError) as error:  # the job goes on without its event
+            logger.warning("job %s: event %s not recorded: %s", job_id, kind, error)
+
+    def wanted(self, name: str, env: Mapping[str, str], code: int) -> bool:
+        """Whether the replica ``name`` that exited with ``code`` is to run again."""
+        policy = restart_policy(self._kind, env)
+        if policy == "Never" or (policy == "OnFailure" and code == 0):
+            return False
+        return self._counts.get(name, 0) < MAX_RESTARTS
+
+    def restart(self, run: _Run, launch: Any, code: int) -> ReplicaProcess | None:
+        """Wait the back-off delay, then start the replica again with ``launch(spec)``; the new
+        process, or None when the job was stopped meanwhile."""
+        assert run.process is not None
+        name = run.state.task_name
+        count = self._counts.get(name, 0) + 1
+        self._counts[name] = count
+        delay = min(_MAX_DELAY, _FIRST_DELAY * 2 ** (count - 1))
+        if self._stop.wait(delay):
+            return None
+        spec: LaunchSpec = run.process.spec
+        process: ReplicaProcess = launch(spec)
+        if self._events is not None:
+            self._record(
+                self._job_id,
+                "replica-restarted",
+                f"replica {name} restarted ({count} of at most {MAX_RESTARTS}) after it "
+                f"exited with code {code}, pid {process.pid}",
+                member=run.state.role,
+                replica=run.state.index,
+                pid=process.pid,
+                exitCode=code,
+                detail={"restarts": count, "policy": restart_policy(self._kind, spec.env)},
+            )
+        run.process = process
+        run.state.pid = process.pid
+        run.state.started_at = process.started_at
+        run.state.exit_code = None
+        run.state.finished_at = None
+        return process

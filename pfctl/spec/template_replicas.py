@@ -1,0 +1,256 @@
+"""What a single or distributed job's ``extensionTemplate`` runs, read the way PaddleFlow patches
+it, and what of it the local executor cannot run. Pure; shared by the server and validate.
+
+PaddleFlow fills the template's pods from the job's members (``kube_job.go`` ``BuildPod`` for a
+single job's Pod, ``kube_job_builder.go`` for each replica spec of a framework job): for the
+member of the same role, its replicas (when above 0), its command (wrapped in ``sh -c``), its
+env (a name the template's container already sets keeps the template's value) and resources.
+Without a member, the replica spec runs as written. Only the first container of a pod is
+patched; the local executor runs one container per pod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pfctl.spec import templates
+from pfctl.spec.paths import Path, format_field_path
+from pfctl.spec.templates import KindGroupVersion
+
+#: For each framework kind: where its replica specs are, and the member role of each type.
+_REPLICA_MAPS: dict[KindGroupVersion, tuple[str, dict[str, str]]] = {
+    templates.PYTORCH: ("pytorchReplicaSpecs", {"Master": "master", "Worker": "worker"}),
+    templates.TENSORFLOW: ("tfReplicaSpecs", {"PS": "pserver", "Worker": "worker"}),
+    templates.MPI: ("mpiReplicaSpecs", {"Launcher": "master", "Worker": "worker"}),
+    templates.KF_PADDLE: ("paddleReplicaSpecs", {"Master": "master", "Worker": "worker"}),
+    templates.MXNET: (
+        "mxReplicaSpecs",
+        {"Scheduler": "master", "Server": "pserver", "Worker": "worker"},
+    ),
+}
+#: batch.paddlepaddle.org's PaddleJob: ``spec.ps`` and ``spec.worker``.
+_PADDLE_SPECS = {"ps": "pserver", "worker": "worker"}
+#: Container fields that change what runs and that a process cannot honour.
+_REFUSED_CONTAINER_KEYS = ("envFrom", "lifecycle")
+_REFUSED_POD_KEYS = ("initContainers", "ephemeralContainers")
+
+
+@dataclass(frozen=True)
+class TemplateContainer:
+    """The runnable part of a pod's first container."""
+
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    working_dir: str = ""
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateReplica:
+    """One replica spec of the template: the member role it stands for, how many, what runs."""
+
+    role: str
+    replicas: int
+    container: TemplateContainer
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """Something in the template the local executor cannot run (path inside the template)."""
+
+    path: Path
+    message: str
+    at_key: bool = False
+
+
+def runs_locally(kind: KindGroupVersion) -> bool:
+    """Whether the local executor runs templates of this kind."""
+    return kind in (templates.POD, templates.PADDLE) or kind in _REPLICA_MAPS
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[TemplateProblem] = []
+
+    def refuse(self, path: Path, message: str, *, at_key: bool = False) -> None:
+        where = format_field_path(path) or "extensionTemplate"
+        self.problems.append(TemplateProblem(path, f"{where}: {message}", at_key))
+
+    def strings(self, value: Any, path: Path) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.refuse(path, "must be a list of strings")
+            return ()
+        return tuple(value)
+
+    def env(self, value: Any, path: Path) -> dict[str, str]:
+        env: dict[str, str] = {}
+        if value is None:
+            return env
+        if not isinstance(value, list):
+            self.refuse(path, "must be a list of {name, value}")
+            return env
+        for index, entry in enumerate(value):
+            where: Path = (*path, index)
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+                self.refuse(where, "must be a {name, value} mapping")
+                continue
+            if "valueFrom" in entry:
+                self.refuse(
+                    (*where, "valueFrom"),
+                    "the local executor sets only literal values (no valueFrom)",
+                    at_key=True,
+                )
+                continue
+            raw = entry.get("value", "")
+            env[entry["name"]] = "" if raw is None else str(raw)
+        return env
+
+    def pod(self, pod: Any, path: Path) -> TemplateContainer | None:
+        """The first container of a pod (``Pod`` or ``PodTemplateSpec``) at ``path``."""
+        spec = pod.get("spec") if isinstance(pod, Mapping) else None
+        if not isinstance(spec, Mapping):
+            self.refuse((*path, "spec"), "a pod template needs spec.containers")
+            return None
+        for key in _REFUSED_POD_KEYS:
+            if spec.get(key):
+                self.refuse((*path, "spec", key), "not run by the local executor", at_key=True)
+        containers = spec.get("containers")
+        where: Path = (*path, "spec", "containers")
+        if not isinstance(containers, list) or not containers:
+            self.refuse(where, "a pod template needs one container")
+            return None
+        if len(containers) > 1:
+            self.refuse((*where, 1), "the local executor runs one container per pod")
+        first = containers[0]
+        if not isinstance(first, Mapping):
+            self.refuse((*where, 0), "must be a container mapping")
+            return None
+        at: Path = (*where, 0)
+        for key in _REFUSED_CONTAINER_KEYS:
+            if key in first:
+                self.refuse((*at, key), "not run by the local executor", at_key=True)
+        working_dir = first.get("workingDir")
+        image = first.get("image")
+        return TemplateContainer(
+            command=self.strings(first.get("command"), (*at, "command")),
+            args=self.strings(first.get("args"), (*at, "args")),
+            env=self.env(first.get("env"), (*at, "env")),
+            working_dir=working_dir if isinstance(working_dir, str) else "",
+            image=image if isinstance(image, str) else "",
+        )
+
+    def replica_spec(self, spec: Any, role: str, path: Path) -> TemplateReplica | None:
+        if not isinstance(spec, Mapping):
+            self.refuse(path, "must be a replica spec mapping")
+            return None
+        replicas = spec.get("replicas", 1)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            self.refuse((*path, "replicas"), "must be a whole number of at least 0")
+            replicas = 1
+        container = self.pod(spec.get("template"), (*path, "template"))
+        return None if container is None else TemplateReplica(role, replicas, container)
+
+
+def read_template(
+    kind: KindGroupVersion, template: Mapping[str, Any]
+) -> tuple[list[TemplateReplica], list[TemplateProblem]]:
+    """The replica specs of a template of ``kind`` (already checked to be the job's kind), and
+    what the local executor cannot run in it (a kind it does not run at all is one problem)."""
+    reader = _Reader()
+    replicas: list[TemplateReplica] = []
+    spec = template.get("spec")
+    if kind == templates.POD:
+        container = reader.pod(template, ())
+        if container is not None:
+            replicas.append(TemplateReplica("worker", 1, container))
+    elif kind == templates.PADDLE or kind in _REPLICA_MAPS:
+        key, roles = ("", _PADDLE_SPECS) if kind == templates.PADDLE else _REPLICA_MAPS[kind]
+        holder = spec if kind == templates.PADDLE else (spec or {}).get(key)
+        base: Path = ("spec",) if kind == templates.PADDLE else ("spec", key)
+        if not isinstance(holder, Mapping):
+            reader.refuse(base, "the template names no replica specs")
+            holder = {}
+        found = False
+        for name, item in holder.items():
+            if kind == templates.PADDLE and name not in _PADDLE_SPECS:
+                continue  # withGloo, intranet, schedulingPolicy, ...: not what runs
+            role = roles.get(str(name))
+            if role is None:
+                reader.refuse((*base, name), "this replica type is not run by the local executor")
+                continue
+            found = True
+            replica = reader.replica_spec(item, role, (*base, name))
+            if replica is not None:
+                replicas.append(replica)
+        if not found and not reader.problems:
+            reader.refuse(base, "the template names no replica specs")
+    else:
+        reader.refuse(
+            (),
+            f"a {kind.kind} template is not run by the local executor "
+            "(it runs Pod, PaddleJob, PyTorchJob, TFJob, MXJob and MPIJob templates)",
+        )
+    return replicas, reader.problems
+
+
+def patched(
+    replicas: Sequence[TemplateReplica], members: Sequence[Mapping[str, Any]]
+) -> list[tuple[TemplateReplica, Mapping[str, Any] | None]]:
+    """Each replica spec with the member of its role (None: it runs as written), replicas
+    taken from the member when above 0, as PaddleFlow's builders patch them."""
+    by_role: dict[str, Mapping[str, Any]] = {}
+    for member in members:
+        role = "worker" if member.get("role") == "pworker" else str(member.get("role") or "")
+        by_role.setdefault(role, member)
+    result: list[tuple[TemplateReplica, Mapping[str, Any] | None]] = []
+    for replica in replicas:
+        own = by_role.get(replica.role)
+        count = replica.replicas
+        if own is not None:
+            wanted = own.get("replicas")
+            if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
+                count = wanted
+        result.append((TemplateReplica(replica.role, count, replica.container), own))
+    return result
+
+
+def unused_member_roles(
+    replicas: Sequence[TemplateReplica], members: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """The indexes of members whose role no replica spec of the template has (PaddleFlow
+    patches only the replica specs the template names, so such a member runs nothing)."""
+    roles = {replica.role for replica in replicas}
+    return [
+        index
+        for index, member in enumerate(members)
+        if ("worker" if member.get("role") == "pworker" else member.get("role")) not in roles
+    ]
+
+
+def local_problems(
+    job_type: str, framework: str, annotations: Any, template: Any
+) -> list[TemplateProblem]:
+    """What the local executor cannot run in a single or distributed job's template (empty
+    without a template, or when PaddleFlow itself fails the job for its kind at submit)."""
+    if not isinstance(template, Mapping) or not template:
+        return []
+    fw = "standalone" if job_type == "single" else framework
+    try:
+        kind = templates.job_kind(job_type, fw, annotations)
+    except templates.KindError:
+        return []
+    if templates.kind_mismatch(template, kind) is not None:
+        return []
+    default = templates.FRAMEWORK_KINDS.get(fw)
+    if templates.SUPPORTED_KINDS.get(kind) != fw and default is not None:
+        message = (
+            f"the local executor runs a {fw} job's template as {default.kind} "
+            f"({default.api_version}), not {kind.kind}"
+        )
+        return [TemplateProblem((), f"extensionTemplate: {message}")]
+    return read_template(kind, template)[1]
