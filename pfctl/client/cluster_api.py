@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pfctl.client.errors import ServerError
+from pfctl.client.errors import AuthenticationError, NotFoundError, ServerError
 from pfctl.client.transport import RetryPolicy
 from pfctl.errors import UsageError
 
@@ -48,6 +48,34 @@ class ClusterCalls:
         policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
     ) -> Any:
         raise NotImplementedError  # PaddleFlowClient's
+
+    def _current_token(self) -> tuple[str, bool]:
+        raise NotImplementedError  # PaddleFlowClient's: logs in when there is no token yet
+
+    def _call_naming_user(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        policy: RetryPolicy = RetryPolicy.IDEMPOTENT,
+    ) -> Any:
+        """``_call`` of a route that names a user: logged in first (a refused login stays an
+        authentication error), then PaddleFlow's ``UserNotExist`` is about the named user, a
+        :class:`NotFoundError`."""
+        self._current_token()
+        try:
+            return self._call(method, path, params=params, json_body=json_body, policy=policy)
+        except AuthenticationError as error:
+            if error.code != "UserNotExist":
+                raise
+            raise NotFoundError(
+                error.message or "the user does not exist",
+                status=error.status,
+                code=error.code,
+                request_id=error.request_id,
+            ) from None
 
     # --- queues ---------------------------------------------------------------------------
 
@@ -197,11 +225,13 @@ class ClusterCalls:
 
     def update_password(self, name: str, password: str) -> None:
         """Set a user's password (``PUT /user/{name}``: root for anyone, a user for itself)."""
-        self._call("PUT", _path("user", name, "user name"), json_body={"password": password})
+        path = _path("user", name, "user name")
+        self._call_naming_user("PUT", path, json_body={"password": password})
 
     def delete_user(self, name: str) -> None:
         """Delete a user (``DELETE /user/{name}``, root only)."""
-        self._call("DELETE", _path("user", name, "user name"), policy=RetryPolicy.UNSENT_ONLY)
+        path = _path("user", name, "user name")
+        self._call_naming_user("DELETE", path, policy=RetryPolicy.UNSENT_ONLY)
 
     # --- grants ---------------------------------------------------------------------------
 
@@ -210,7 +240,8 @@ class ClusterCalls:
     ) -> str | None:
         """Grant a user a resource (``POST /grant``, root only); the grant's id, if answered."""
         body = {"username": user_name, "resourceType": resource_type, "resourceID": resource_id}
-        data = self._call("POST", "/grant", json_body=body, policy=RetryPolicy.UNSENT_ONLY)
+        unsent = RetryPolicy.UNSENT_ONLY
+        data = self._call_naming_user("POST", "/grant", json_body=body, policy=unsent)
         grant_id = data.get("grantID") if isinstance(data, dict) else None
         return str(grant_id) if grant_id else None
 
@@ -231,7 +262,8 @@ class ClusterCalls:
     ) -> None:
         """Take a grant back (``DELETE /grant?username=&resourceType=&resourceID=``)."""
         params = {"username": user_name, "resourceType": resource_type, "resourceID": resource_id}
-        self._call("DELETE", "/grant", params=params, policy=RetryPolicy.UNSENT_ONLY)
+        unsent = RetryPolicy.UNSENT_ONLY
+        self._call_naming_user("DELETE", "/grant", params=params, policy=unsent)
 
     # --- logs -----------------------------------------------------------------------------
 

@@ -43,15 +43,18 @@ SERVER_COMMANDS: dict[str, list[str]] = {
     "queue create": ["queue", "create", MISSING_NAME, "default", "1", "1Gi"],
     "queue update": ["queue", "update", MISSING_NAME, "--maxcpu", "1"],
     "queue delete": ["queue", "delete", MISSING_NAME],
+    "queue grant": ["queue", "grant", MISSING_NAME, "default-queue"],
+    "queue ungrant": ["queue", "ungrant", MISSING_NAME, "default-queue"],
+    "queue grantlist": ["queue", "grantlist"],
     "flavour list": ["flavour", "list"],
     "flavour show": ["flavour", "show", MISSING_NAME],
     "flavour create": ["flavour", "create", MISSING_NAME, "-c", "1", "-m", "1Gi"],
     "flavour update": ["flavour", "update", MISSING_NAME, "-c", "1"],
     "flavour delete": ["flavour", "delete", MISSING_NAME],
 }
-#: Commands of a queue or flavour that does not exist.
-NAMED_COMMANDS = ("queue show", "queue update", "queue delete", "flavour show")
-NAMED_COMMANDS += ("flavour update", "flavour delete")
+#: Commands naming a queue, flavour or user that does not exist.
+NAMED_COMMANDS = ("queue show", "queue update", "queue delete", "queue grant", "queue ungrant")
+NAMED_COMMANDS += ("flavour show", "flavour update", "flavour delete")
 #: Commands that read manifests or a job file.
 INPUT_COMMANDS: dict[str, list[str]] = {
     "validate": ["validate", "{input}"],
@@ -80,7 +83,7 @@ def rows() -> list[tuple[str, str, int]]:
         if command.startswith("job ") and command not in {"job create", "job list"}:
             table.append(("job not found", command, NO))
     for command in NAMED_COMMANDS:
-        table.append(("queue or flavour not found", command, NO))
+        table.append(("queue, flavour or user not found", command, NO))
     table.append(("changes pending", "diff", NO))
     return table
 
