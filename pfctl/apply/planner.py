@@ -55,6 +55,7 @@ from pfctl.apply.model import (
     string_map,
 )
 from pfctl.manifests import applied_record, plain_record_text, record_text
+from pfctl.manifests.createbody import build_create_body
 from pfctl.spec.rules import DEFAULT_PRIORITY
 from pfctl.spec.statuses import FINAL_STATUSES, PRIORITY_MUTABLE_STATUSES
 
@@ -112,8 +113,9 @@ def own_labels(apply_set: str | None) -> dict[str, str]:
 
 
 def create_body(job: DesiredJob, apply_set: str | None) -> dict[str, Any]:
-    """The create request: the manifest body with pfctl's labels and last-applied record."""
-    body = dict(job.body)
+    """The create request: the body ``pfctl job create`` and the SDK send for the manifest
+    (``pfctl.manifests.createbody``), with pfctl's labels and last-applied record."""
+    body = build_create_body(job.body).body
     user_labels = {
         k: v for k, v in string_map(body.get("labels")).items() if v and k not in OWN_LABELS
     }

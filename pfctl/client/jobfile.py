@@ -1,10 +1,7 @@
 """Job request documents as PaddleFlow's CLI and SDK read them, turned into create bodies.
 
-PaddleFlow's SDK reads a fixed set of keys from a job file, sends a value only when it is set
-(``null``, ``""``, ``0``, ``{}`` and ``[]`` are dropped), keeps only ``name``/``cpu``/``mem``/
-``scalarResources`` of a flavour and ``name``/``mountPath``/``subPath``/``readOnly`` of a file
-system, and ignores every other key. :func:`build_create_body` builds the body the same way
-(the SDK facade's ``create_job`` uses it as is), and lists the ignored keys that had a value.
+The body is built by ``pfctl.manifests.createbody.build_create_body`` (re-exported here), the
+one builder `pfctl apply` and the SDK facade use too, so that one request gives one body.
 
 :func:`create_body_from_file` is the whole of ``pfctl job create``'s offline part: read the file
 and check it with the manifest loader, by the rules of ``pfctl validate`` (an unknown key is an
@@ -14,23 +11,24 @@ error there too; ``type`` comes from JOBTYPE, ``id`` may be left out), then buil
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pfctl.errors import ExitCode, InputError, PfctlError, UsageError
+from pfctl.manifests.createbody import CreateBody, build_create_body, is_unset
 from pfctl.manifests.inputs import NotRead, read_bytes
 from pfctl.manifests.model import DEFAULT_TARGET, Problem
-from pfctl.spec import paths
-from pfctl.spec.rules import JOBSPEC_KEYS
 
-#: JobSpec keys read at the top level and in each member (PADDLEFLOW_API.md §4.0, §4.0b).
-SPEC_KEYS = ("id", "name", "labels", "annotations", *JOBSPEC_KEYS)
-FLAVOUR_KEYS = ("name", "cpu", "mem", "scalarResources")
-FS_KEYS = ("name", "mountPath", "subPath", "readOnly")
-#: Keys of a pfctl manifest that are not part of the create body; accepted without a note.
-MANIFEST_KEYS = ("type", "stopped")
+__all__ = [
+    "CreateBody",
+    "InvalidJobFileError",
+    "build_create_body",
+    "check_job_file",
+    "create_body_from_file",
+    "is_unset",
+    "read_job_document",
+]
 
 
 class InvalidJobFileError(PfctlError):
@@ -54,101 +52,6 @@ class InvalidJobFileError(PfctlError):
         from pfctl.manifests.report import problem_line
 
         return [problem_line(problem) for problem in self.problems if problem.severity == "error"]
-
-
-@dataclass
-class CreateBody:
-    """The body to POST and the JSON paths of keys that were ignored although they had a value."""
-
-    body: dict[str, Any]
-    ignored: list[str] = field(default_factory=list)
-
-
-def is_unset(value: Any) -> bool:
-    """PaddleFlow's notion of "not given": None, "", 0 (not False), {} or []."""
-    if isinstance(value, bool):
-        return False
-    return value is None or value in ("", 0, {}, [])
-
-
-def build_create_body(document: Mapping[str, Any]) -> CreateBody:
-    """The create body for a job document in the wire (camelCase) shape, as the SDK builds it."""
-    result = CreateBody(body={})
-    known = (*SPEC_KEYS, "schedulingPolicy", "framework", "members", *MANIFEST_KEYS)
-    _note_ignored(document, known, (), result.ignored)
-    body = _spec_part(document, (), result.ignored)
-    framework = document.get("framework")
-    if not is_unset(framework):
-        body["framework"] = framework
-    members = document.get("members")
-    if isinstance(members, list) and members:
-        body["members"] = [
-            _member(member, ("members", index), result.ignored)
-            for index, member in enumerate(members)
-        ]
-    elif not is_unset(members):
-        body["members"] = members  # not a list: left for validation to report
-    result.body = body
-    return result
-
-
-def _member(member: Any, path: paths.Path, ignored: list[str]) -> Any:
-    if not isinstance(member, Mapping):
-        return member
-    known = (*SPEC_KEYS, "schedulingPolicy", "role", "replicas")
-    _note_ignored(member, known, path, ignored)
-    body: dict[str, Any] = {}
-    for key in ("role", "replicas"):
-        if key in member and member[key] is not None:
-            body[key] = member[key]
-    body.update(_spec_part(member, path, ignored))
-    return body
-
-
-def _spec_part(source: Mapping[str, Any], path: paths.Path, ignored: list[str]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    policy = source.get("schedulingPolicy")
-    if isinstance(policy, Mapping):
-        kept = {key: policy[key] for key in ("queue", "priority") if not is_unset(policy.get(key))}
-        if kept:
-            body["schedulingPolicy"] = kept
-    elif not is_unset(policy):
-        body["schedulingPolicy"] = policy
-    for key in SPEC_KEYS:
-        value = source.get(key)
-        if is_unset(value):
-            continue
-        if key in ("flavour", "limitFlavour") and isinstance(value, Mapping):
-            value = _pick(value, FLAVOUR_KEYS, (*path, key), ignored)
-        elif key == "fs" and isinstance(value, Mapping):
-            value = _pick(value, FS_KEYS, (*path, key), ignored)
-        elif key == "extraFS" and isinstance(value, list):
-            value = [
-                _pick(item, FS_KEYS, (*path, key, index), ignored)
-                if isinstance(item, Mapping)
-                else item
-                for index, item in enumerate(value)
-            ]
-        if not is_unset(value):
-            body[key] = value
-    return body
-
-
-def _pick(
-    source: Mapping[str, Any], keys: tuple[str, ...], path: paths.Path, ignored: list[str]
-) -> Any:
-    _note_ignored(source, keys, path, ignored)
-    return {key: source[key] for key in keys if not is_unset(source.get(key))}
-
-
-def _note_ignored(
-    source: Mapping[str, Any], known: tuple[str, ...], path: paths.Path, ignored: list[str]
-) -> None:
-    ignored.extend(
-        paths.format_path((*path, str(key)))  # str(): YAML keys may be null, numbers, ...
-        for key, value in source.items()
-        if key not in known and not is_unset(value)
-    )
 
 
 def check_job_file(

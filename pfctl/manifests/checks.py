@@ -16,6 +16,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
+from pfctl.manifests.ignored import ignored_key_warnings
 from pfctl.manifests.model import (
     DOCUMENT_PATH,
     TARGETS,
@@ -39,9 +40,6 @@ _OPAQUE_KEYS = frozenset({"env", "labels", "annotations", "scalarResources", "ex
 # The names PaddleFlow's docs and example job files give `fs` and `extraFS`; PaddleFlow reads
 # neither. Empty, as in those files, they are dropped like any unset value; set, an error.
 _LEGACY_KEYS = {"fileSystem": "fs", "extraFileSystems": "extraFS"}
-_MEMBER_ONLY_KEYS = frozenset(
-    {"flavour", "limitFlavour", "fs", "extraFS", "image", "env", "command", "args", "port"}
-)
 
 
 def strip_unset(value: Any) -> Any:
@@ -175,6 +173,8 @@ def check_document(
                     reporter.unknown_key(path[:-1], str(path[-1]), list(known), stripped)
         for violation in rules.check_create_body(str(kind), body):
             reporter.rule_violation(violation)
+        for path, message in ignored_key_warnings(str(kind), body):
+            reporter.add(path, message, key=True, severity="warning")
     template = body.get("extensionTemplate")
     if kind == "workflow" and isinstance(template, dict):
         for finding in argo_subset.check_workflow(template):
@@ -314,18 +314,12 @@ class _Reporter:
     def unknown_key(self, path: Path, key: str, known: list[str], instance: Any) -> None:
         key_path = (*path, key)
         self.schema_paths.append(key_path)
-        kind = instance.get("type") if isinstance(instance, dict) else None
-        if not path and kind in ("distributed", "workflow") and key in _MEMBER_ONLY_KEYS:
-            message = f"`{key}` is not a field of a {kind} job; set it in each member"
-        elif not path and kind == "single" and key in ("members", "framework"):
-            message = f"a single job has no `{key}`; use `type: distributed` for members"
-        else:
-            message = f"unknown key `{key}`"
-            suggestion = _suggest(key, known)
-            if suggestion is not None:
-                message += f"; did you mean `{suggestion}`?"
-            elif known and len(known) <= 8:
-                message += "; known keys: " + ", ".join(f"`{name}`" for name in known)
+        message = f"unknown key `{key}`"
+        suggestion = _suggest(key, known)
+        if suggestion is not None:
+            message += f"; did you mean `{suggestion}`?"
+        elif known and len(known) <= 8:
+            message += "; known keys: " + ", ".join(f"`{name}`" for name in known)
         self.add(key_path, message, key=True)
 
     def type_message(self, path: Path, expected: Any, value: Any) -> str:

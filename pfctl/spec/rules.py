@@ -15,17 +15,20 @@ from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from pfctl.spec import limits
+from pfctl.spec.fields import COMMON_KEYS, JOBSPEC_KEYS, ignored_keys
 from pfctl.spec.limits import GO_INT_MAX, MAX_REPLICAS, Finding
 from pfctl.spec.paths import Path
 from pfctl.spec.quantity import parse_quantity
 
 __all__ = [
+    "COMMON_KEYS",
     "CREATE_PRIORITIES",
     "CUSTOM_FLAVOURS",
     "DEFAULT_PRIORITY",
     "DEFAULT_QUEUE",
     "FRAMEWORKS",
     "FRAMEWORK_ROLES",
+    "JOBSPEC_KEYS",
     "JOB_ID_MAX_LENGTH",
     "JOB_NAME_MAX_BYTES",
     "JOB_TYPES",
@@ -51,21 +54,6 @@ class RuleViolation:
     """True when the key at ``path`` is at fault (an env name), not its value."""
 
 
-#: Keys of CommonJobInfo (PADDLEFLOW_API.md §4.0), at the top level and in every member.
-COMMON_KEYS = ("id", "name", "labels", "annotations", "schedulingPolicy")
-#: Keys of JobSpec (§4.0b): the top level of a single job, and every member.
-JOBSPEC_KEYS = (
-    "flavour",
-    "limitFlavour",
-    "fs",
-    "extraFS",
-    "image",
-    "env",
-    "command",
-    "args",
-    "port",
-    "extensionTemplate",
-)
 #: The frameworks of distributed jobs.
 FRAMEWORKS: frozenset[str] = frozenset(
     {"paddle", "tensorflow", "pytorch", "mxnet", "spark", "mpi", "ray", "aitj"}
@@ -137,8 +125,12 @@ def check_create_body(job_type: str, body: Mapping[str, Any]) -> list[RuleViolat
     """Every create rule of PaddleFlow that ``body`` breaks, first the one PaddleFlow reports.
 
     ``job_type`` is ``single``, ``distributed`` or ``workflow``. A single job's body is flat and is
-    checked as one worker member of framework ``standalone``.
+    checked as one worker member of framework ``standalone``. Top-level keys PaddleFlow ignores
+    for this type (``pfctl.spec.fields.ignored_keys``) are not checked, as PaddleFlow skips them.
     """
+    ignored = ignored_keys(job_type) if job_type in JOB_TYPES else {}
+    if any(key in ignored for key in body):
+        body = {key: value for key, value in body.items() if key not in ignored}
     checker = _BodyChecker(job_type, body)
     checker.run()
     return checker.violations

@@ -74,12 +74,16 @@ def test_unknown_keys_with_values_are_reported_and_not_sent() -> None:
     assert "type" not in built.body
 
 
-def test_fs_keys_are_filtered_and_read_only_false_is_kept() -> None:
+def test_fs_keys_of_paddleflow_are_sent_and_read_only_false_is_kept() -> None:
+    # The SDK drops fs.id, but PaddleFlow reads it (the file system to mount): pfctl sends it.
     built = build_create_body(
-        {"image": "x", "fs": {"name": "data", "mountPath": "/d", "readOnly": False, "id": "fs-1"}}
+        {
+            "image": "x",
+            "fs": {"name": "data", "mountPath": "/d", "readOnly": False, "id": "fs-1", "x": 1},
+        }
     )
-    assert built.body["fs"] == {"name": "data", "mountPath": "/d", "readOnly": False}
-    assert built.ignored == ["$.fs.id"]
+    assert built.body["fs"] == {"name": "data", "mountPath": "/d", "readOnly": False, "id": "fs-1"}
+    assert built.ignored == ["$.fs.x"]
 
 
 @pytest.mark.parametrize(
@@ -122,7 +126,8 @@ def test_type_comes_from_jobtype_and_id_may_be_left_out() -> None:
     assert problems == [] and body is not None and body["image"] == "x"
     assert _lines("single", "image: x\nid: Bad_Id\n")[0].startswith("2:5: error: $.id: ")
     assert _lines("single", "image: x\nmembers: [{role: worker}]\n") == [
-        "2:1: error: $.members: a single job has no `members`; use `type: distributed` for members"
+        "2:1: warning: $.members: `members` is ignored by PaddleFlow: CreateSingleJobRequest has "
+        "no such field; a distributed job has it; use `type: distributed` for members"
     ]
 
 

@@ -139,11 +139,11 @@ CASES = [
         "ID[Demo_Job] of Job is invalid, err: a lowercase RFC 1123 la",
     ),
     (
-        "image-at-top-of-distributed.yaml",
+        "image-typo-at-top-of-distributed.yaml",
         4,
         1,
-        "$.image",
-        "`image` is not a field of a distributed job; set it in each ",
+        "$.imagee",
+        "unknown key `imagee`; did you mean `image`?",
     ),
     (
         "label-boolean-value.yaml",
@@ -176,11 +176,11 @@ CASES = [
     ),
     ("members-empty.yaml", 4, 1, "$.members", "`members` is required and must not be empty"),
     (
-        "members-in-single-job.yaml",
+        "members-typo-in-single-job.yaml",
         4,
         1,
-        "$.members",
-        "a single job has no `members`; use `type: distributed` for m",
+        "$.memebers",
+        "unknown key `memebers`; did you mean `members`?",
     ),
     (
         "mpi-without-master.yaml",

@@ -102,10 +102,10 @@ def test_the_cache_is_used_when_name_bytes_and_code_are_unchanged(
 def test_changed_bytes_are_checked_again(tmp_path: Path) -> None:
     [path] = write_files(tmp_path / "jobs", {"job.yaml": SINGLE.format(id="job-a")})
     assert load_manifests([path]).ok
-    Path(path).write_text("type: single\nid: job-a\nimage: busybox\nreplicas: 2\n")
+    Path(path).write_text("type: single\nid: job-a\nimage: busybox\nreplicass: 2\n")
     result = load_manifests([path])
     assert not result.ok
-    assert [(p.line, p.json_path) for p in result.problems] == [(4, "$.replicas")]
+    assert [(p.line, p.json_path) for p in result.problems] == [(4, "$.replicass")]
     # Back to the first bytes: valid again, from a cache that now holds only the second version.
     Path(path).write_text(SINGLE.format(id="job-a"))
     assert load_manifests([path]).ok
