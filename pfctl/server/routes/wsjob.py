@@ -6,13 +6,14 @@ every 3 seconds, while any connection is open, one query lists the jobs updated 
 previous poll, and each is pushed as one text frame holding the job as ``GET /job/{id}`` shows it
 (runtime included); every frame the client sends is echoed back as text (the heartbeat).
 
-pfctl's differences, on purpose: the upgrade is authenticated like every route (the
-``x-pf-authorization`` header; a refusal is PaddleFlow's error body, before the upgrade), and a
-connection receives only its user's jobs (root: all); PaddleFlow pushes every job to every
-connection. A poll looks 1 second back past the previous one (what PaddleFlow's second-resolution
-times do) so a write committed during a poll is not missed, and never pushes the same job version
-twice. A connection whose client does not read falls behind by at most 1,000 frames, then is
-closed; nothing of a closed connection is kept, and the poller stops with the last connection.
+The upgrade is authenticated like every route, as PaddleFlow's JWT middleware does (the
+``x-pf-authorization`` header; a refusal is PaddleFlow's error body, before the upgrade).
+pfctl's differences, on purpose: a connection receives only its user's jobs (root: all), where
+PaddleFlow pushes every job to every connection. A poll looks 1 second back past the previous one
+(what PaddleFlow's second-resolution times do) so a write committed during a poll is not missed,
+and never pushes the same job version twice. A connection whose client does not read falls
+behind by at most 1,000 frames, then is closed; nothing of a closed connection is kept, and the
+poller stops with the last connection.
 """
 
 from __future__ import annotations
