@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.api import login
+from tests.helpers.api import assert_error, login
 from tests.helpers.cli import in_process_pfctl
 from tests.helpers.jobs import unique_id
 
@@ -163,8 +163,22 @@ def test_the_server_accepts_and_ignores_them(
     job = api.job(api.create(job_type, {"id": unique_id("ign"), **body}))
     assert job["UserName"] == "root"
     if job_type == "single":
-        assert "framework" not in job or job["framework"] in ("", "standalone", None)
+        assert job["framework"] == "standalone"  # not the body's "paddle"
         assert [(m["role"], m["replicas"]) for m in job["members"]] == [("worker", 1)]
     else:
         assert (job["image"], job["command"], job["port"], job["env"]) == ("", "", 0, None)
         assert [(m["role"], m["replicas"]) for m in job["members"]] == [("worker", 2)]
+
+
+def test_user_name_of_the_wrong_type_fails_the_decoder_as_on_paddleflow(pf_server: Any) -> None:
+    # UserName is a string field of CommonJobInfo: Go's decoder refuses a number there.
+    response = login(pf_server.url).post(
+        "/job/single", json={"image": "busybox", "command": "true", "UserName": 5}
+    )
+    assert_error(
+        response,
+        400,
+        "MalformedJSON",
+        "json: cannot unmarshal number into Go struct field CreateSingleJobRequest.UserName "
+        "of type string",
+    )
