@@ -16,6 +16,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from pfctl.manifests.fastcheck import Predicate, UnsupportedSchema, compile_schema
+from pfctl.manifests.framework_checks import check_frameworks
 from pfctl.manifests.ignored import ignored_key_warnings
 from pfctl.manifests.model import (
     DOCUMENT_PATH,
@@ -179,6 +180,8 @@ def check_document(
     if kind == "workflow" and isinstance(template, dict):
         for finding in argo_subset.check_workflow(template):
             reporter.outside_local_subset(finding, target)
+    for path, message, at_key, severity in check_frameworks(str(kind), body, target):
+        reporter.add(path, message, key=at_key, severity=severity)
     problems = [*document.problems, *reporter.problems]
     if problems:
         problems.sort(key=lambda problem: (problem.line, problem.column))

@@ -95,7 +95,11 @@ def test_rules_run_even_when_the_schema_fails_elsewhere(tmp_path: Path) -> None:
 
 
 def test_template_path_accepts_a_distributed_job_without_members(tmp_path: Path) -> None:
-    text = "type: distributed\nid: a\nframework: paddle\nextensionTemplate: {kind: PaddleJob}\n"
+    text = (
+        "type: distributed\nid: a\nframework: paddle\n"
+        "extensionTemplate:\n  apiVersion: batch.paddlepaddle.org/v1\n  kind: PaddleJob\n"
+        "  spec: {worker: {template: {spec: {containers: [{command: [train]}]}}}}\n"
+    )
     assert problems(tmp_path, text) == []
 
 

@@ -141,7 +141,11 @@ def test_other_errors_and_subset_findings_are_reported_together() -> None:
 
 
 def test_only_workflow_jobs_are_checked_against_the_subset() -> None:
-    text = "type: distributed\nid: d\nframework: paddle\nextensionTemplate: {kind: PaddleJob}\n"
+    text = (
+        "type: distributed\nid: d\nframework: paddle\n"
+        "extensionTemplate:\n  apiVersion: batch.paddlepaddle.org/v1\n  kind: PaddleJob\n"
+        "  spec: {worker: {template: {spec: {containers: [{command: [train]}]}}}}\n"
+    )
     assert check(text, target="local") == []
 
 

@@ -145,13 +145,19 @@ def test_a_member_without_replicas_is_not_counted_against_its_queue(
     queue sized for its other members also starts there (counted once, it never would)."""
     server = runtime_server()
     make_queue(server, "driver-sized", "1", "1Gi")
-    flavour = {"name": "", "cpu": "1", "mem": "1Gi"}
-    member = {"image": "spark:3", "command": "true", "flavour": flavour}
+    flavour = {"name": "", "cpu": "500m", "mem": "512Mi"}
+    member = {"image": "paddle", "command": "true", "flavour": flavour}
+    pod = {"spec": {"containers": [{"command": ["true"]}]}}
+    template = {
+        "apiVersion": "batch.paddlepaddle.org/v1",
+        "kind": "PaddleJob",
+        "spec": {"ps": {"replicas": 1, "template": pod}, "worker": {"template": pod}},
+    }
     body = {
-        "framework": "spark",
+        "framework": "paddle",
         "schedulingPolicy": {"queue": "driver-sized"},
-        "extensionTemplate": {"apiVersion": "sparkoperator.k8s.io/v1beta2"},
-        "members": [{"role": "driver", "replicas": 1, **member}, {"role": "executor", **member}],
+        "extensionTemplate": template,
+        "members": [{"role": "worker", "replicas": 2, **member}, {"role": "pserver", **member}],
     }
     job_id = server.create("distributed", body)
     assert server.wait_status(job_id, FINAL, timeout=30)["status"] == "succeeded"
