@@ -1,4 +1,4 @@
-"""Shell completion of job ids, asked of the server in force.
+"""Shell completion of job ids, queue names and flavour names, asked of the server in force.
 
 Completion runs on every Tab press, so it must never hang or print an error into the user's
 shell: the server gets one short request with no retries, and any failure completes nothing.
@@ -58,5 +58,34 @@ def job_id_completer(*, only_final: bool | None = None) -> JobIdCompleter:
 
     def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
         return job_ids_from_server(ctx, incomplete, only_final=only_final)
+
+    return complete
+
+
+def resource_names_from_server(ctx: typer.Context, incomplete: str, kind: str) -> list[str]:
+    """The names of the server's queues (``kind`` "queue") or flavours ("flavour") starting
+    with ``incomplete``, read as job ids are (one short request, ``[]`` on any failure)."""
+    try:
+        from pfctl.cli.connection import load_settings
+        from pfctl.client.api import PaddleFlowClient
+
+        typed = ctx.params
+        settings = load_settings(
+            typed.get("server"), typed.get("user"), typed.get("password"), typed.get("pf_config")
+        )
+        with PaddleFlowClient(settings, timeout=COMPLETION_TIMEOUT, retries=0) as client:
+            page_of = client.queue_page if kind == "queue" else client.flavour_page
+            items = page_of(max_keys=COMPLETION_PAGE_SIZE).items
+    except Exception:  # completion must stay silent whatever goes wrong
+        return []
+    names = (str(item.get("name") or "") for item in items)
+    return sorted(name for name in names if name and name.startswith(incomplete))
+
+
+def resource_name_completer(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    """A Typer ``autocompletion`` callback offering the server's queue or flavour names."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        return resource_names_from_server(ctx, incomplete, kind)
 
     return complete

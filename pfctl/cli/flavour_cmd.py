@@ -16,6 +16,7 @@ from pfctl.cli.cluster_options import (
     report_change,
     show_query,
 )
+from pfctl.cli.completion import resource_name_completer
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
@@ -36,7 +37,14 @@ flavour_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The flavour's name.")]
+NameArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="NAME",
+        help="The flavour's name.",
+        autocompletion=resource_name_completer("flavour"),
+    ),
+]
 ScalarOption = Annotated[
     str | None,
     typer.Option("-s", "--scalar", help="Scalar resources, e.g. nvidia.com/gpu=1,a=2."),
@@ -129,7 +137,7 @@ def show(
 )
 def create(
     *,
-    name: NameArgument,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The new flavour's name.")],
     cpu: Annotated[str, typer.Option("-c", "--cpu", help="CPU, e.g. 4.")],
     memory: Annotated[str, typer.Option("-m", "--memory", help="Memory, e.g. 8Gi.")],
     scalar: ScalarOption = None,

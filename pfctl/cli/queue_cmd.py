@@ -17,6 +17,7 @@ from pfctl.cli.cluster_options import (
     report_change,
     show_query,
 )
+from pfctl.cli.completion import resource_name_completer
 from pfctl.cli.connection import (
     PasswordOption,
     PfConfigOption,
@@ -37,7 +38,14 @@ queue_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-QueueNameArgument = Annotated[str, typer.Argument(metavar="QUEUENAME", help="The queue's name.")]
+QueueNameArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="QUEUENAME",
+        help="The queue's name.",
+        autocompletion=resource_name_completer("queue"),
+    ),
+]
 UserNameArgument = Annotated[str, typer.Argument(metavar="USERNAME", help="The user's name.")]
 MaxSizeOption = Annotated[
     int, typer.Option("-m", "--maxsize", min=1, help="Most entries on the page.")
@@ -228,7 +236,14 @@ def _merged(current: Any, cpu: str | None, mem: str | None, scalar: str | None, 
 )
 def update(
     *,
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The queue's name.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="The queue's name.",
+            autocompletion=resource_name_completer("queue"),
+        ),
+    ],
     maxcpu: Annotated[str | None, typer.Option(help="Most CPU.")] = None,
     maxmem: Annotated[str | None, typer.Option(help="Most memory.")] = None,
     maxscalar: ScalarOption = None,
