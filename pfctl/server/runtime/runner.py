@@ -29,6 +29,7 @@ from pfctl.server.runtime.processes import kill_recorded_groups
 from pfctl.server.runtime.queue_room import QueueRoom
 from pfctl.server.runtime.statuswrites import StatusWrite, failure_reason, late_final_write
 from pfctl.server.runtime.workflow_nodes import DEFAULT_PARALLELISM, WorkflowLimits
+from pfctl.server.store.events import WaitingReason
 from pfctl.spec import resources, statuses
 from pfctl.spec.resources import Resources
 
@@ -207,15 +208,18 @@ class LocalRuntime:
             self._room.changed()
         for execution in started:
             self._start(execution)
-        for job_id, waiting in decision.waiting.items():
-            if by_id[job_id].message != placement.pending_message(waiting):
-                self._store.set_waiting(
-                    job_id,
-                    placement.pending_message(waiting),
-                    placement.waiting_message(waiting),
-                    reason=waiting.reason,
-                    detail=waiting.detail(),
-                )
+        changed = [
+            WaitingReason(
+                job_id,
+                placement.pending_message(waiting),
+                placement.waiting_message(waiting),
+                {"reason": waiting.reason, "detail": waiting.detail()},
+            )
+            for job_id, waiting in decision.waiting.items()
+            if by_id[job_id].message != placement.pending_message(waiting)
+        ]
+        if changed:  # one transaction for all: a pass where room changed may touch many jobs
+            self._store.set_waiting(changed)
         self._publish_used()
 
     def _queue_new_jobs(self) -> None:

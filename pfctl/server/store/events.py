@@ -36,6 +36,7 @@ __all__ = [
     "EventPage",
     "JobEvent",
     "JobEvents",
+    "WaitingReason",
     "append_event",
     "event_time",
 ]
@@ -188,6 +189,17 @@ def append_event(
         (job_pk, seq, kept, dropped),
     )
     return seq
+
+
+@dataclass(frozen=True)
+class WaitingReason:
+    """Why a pending job waits (``Store.set_waiting``): its ``message``, and the ``waiting``
+    event's message and fields (``reason``, ``detail``)."""
+
+    job_id: str
+    message: str
+    event_message: str
+    fields: dict[str, Any]
 
 
 class JobEvents:

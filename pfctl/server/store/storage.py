@@ -24,7 +24,7 @@ from typing import Any
 from pfctl.server.store.accounts import Accounts
 from pfctl.server.store.catalog import Catalog, QueueRecord
 from pfctl.server.store.database import Database, json_text
-from pfctl.server.store.events import JobEvents
+from pfctl.server.store.events import JobEvents, WaitingReason
 from pfctl.server.store.grants import Grants
 from pfctl.server.store.jobrecords import (
     JOB_COLUMNS,
@@ -235,22 +235,27 @@ class Store:
             )
         return self.get_job(job_id)
 
-    def set_waiting(self, job_id: str, message: str, event_message: str, **fields: Any) -> bool:
-        """A pending job's reason to wait: its ``message`` and a ``waiting`` event, at once.
-        False, and nothing written, when the job is not ``pending`` any more."""
+    def set_waiting(self, reasons: Sequence[WaitingReason]) -> int:
+        """Pending jobs' reasons to wait, each its ``message`` and a ``waiting`` event, in one
+        transaction; a job no longer ``pending`` is left as it is. How many were written."""
+        written = 0
         with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT pk FROM jobs WHERE id = ? AND deleted_at IS NULL AND status = ?",
-                (job_id, statuses.PENDING),
-            ).fetchone()
-            if row is None:
-                return False
-            conn.execute(
-                "UPDATE jobs SET message = ?, updated_at = ? WHERE pk = ?",
-                (message, now(), row["pk"]),
-            )
-            self.events.append(conn, row["pk"], "waiting", event_message, **fields)
-        return True
+            for reason in reasons:
+                row = conn.execute(
+                    "SELECT pk FROM jobs WHERE id = ? AND deleted_at IS NULL AND status = ?",
+                    (reason.job_id, statuses.PENDING),
+                ).fetchone()
+                if row is None:
+                    continue
+                conn.execute(
+                    "UPDATE jobs SET message = ?, updated_at = ? WHERE pk = ?",
+                    (reason.message, now(), row["pk"]),
+                )
+                self.events.append(
+                    conn, row["pk"], "waiting", reason.event_message, **reason.fields
+                )
+                written += 1
+        return written
 
     def update_job_fields(
         self,
