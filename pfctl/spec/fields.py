@@ -73,7 +73,7 @@ def _where_instead(part: str, key: str) -> str:
     if part == "single":
         return "a distributed job has it; use `type: distributed` for members"
     if part == "member":
-        return "set it on the job"
+        return "members do not nest" if key == "members" else "set it on the job"
     if part == "workflow":
         return "the Argo Workflow in `extensionTemplate` says what runs"
     return "set it in each member"
