@@ -122,12 +122,12 @@ def show(
     policy lists priority, then by creation time). JSON and YAML add pendingJobs, runningJobs
     and pendingOrder to the queue object."""
     from pfctl.cli.cluster_views import render_queue
-    from pfctl.cli.queue_status import ORDER_KEY, queue_report
+    from pfctl.cli.queue_status import queue_report
 
     with open_client(server, user, password, pf_config, request_timeout) as client:
         report = queue_report(client, queuename)
     if output is not None and output.format is None:
-        show_query(output, report, [str(entry["id"]) for entry in report[ORDER_KEY]])
+        show_query(output, report, [queuename])
         return
     typer.echo(render_queue(report, resolve_format(output.format if output else None)))
 
@@ -306,7 +306,7 @@ def grant(
     pf_config: PfConfigOption = None,
     request_timeout: RequestTimeoutOption = None,
 ) -> None:
-    """Let a user see and submit jobs to a queue (root only)."""
+    """Grant a queue to a user, who may then list and show it (root only)."""
     with open_client(server, user, password, pf_config, request_timeout) as client:
         client.create_grant(username, queuename)
     report_change(queuename, f"queue[{queuename}] add username[{username}] success", output)

@@ -97,7 +97,8 @@ def test_show_reports_capacity_counts_and_the_order_of_pending_jobs(
         (low, "LOW"),
     ]
 
-    ids = pfctl("queue", "show", queue, "-o", "name")
+    assert pfctl("queue", "show", queue, "-o", "name").out.split() == [queue]
+    ids = pfctl("queue", "show", queue, "-o", "jsonpath={.pendingOrder[*].id}")
     assert ids.out.split() == [high, normal, low]
     path = pfctl("queue", "show", queue, "-o", "jsonpath={.pendingOrder[0].id} {.runningJobs}")
     assert path.out.strip() == f"{high} 1"
