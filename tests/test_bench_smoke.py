@@ -100,3 +100,16 @@ def test_wait_bench_small():
     assert listed[3] == "1" and listed[4] == "1.0"  # one request per poll, the first one too
     assert ids_only[3] == "12" and ids_only[4] == "1.0"  # a GET per job, then one per poll
     assert per_job[3] == "12"  # one GET per job
+
+
+def test_ui_bench_small():
+    output = _run_bench(
+        "ui.py", "--stored", "120", "--runs", "1", "--pages", "1", "--follow-seconds", "2"
+    )
+    (first,) = _table_rows(output, "jobs, first page")
+    assert first[2].endswith(" ms") and first[3].endswith(" ms")
+    (search,) = _table_rows(output, "jobs, text search (0.1%, the oldest: reads every row)")
+    assert search[2].endswith(" ms")
+    (idle,) = _table_rows(output, "1 running jobs, no page open")
+    (busy,) = _table_rows(output, "1 pages following them")
+    assert idle[1].endswith("%") and busy[1].endswith("%")
