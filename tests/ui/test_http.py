@@ -196,3 +196,53 @@ def test_the_job_list_pages_through_markers(pf_server: ServerHandle, root: Api) 
     ).text
     shown_second = set(re.findall(r'data-job="([^"]+)"', second))
     assert shown_first | shown_second == set(ids) and not shown_first & shown_second
+
+
+def test_a_waiting_job_shows_why_it_waits_and_its_events(
+    pf_server: ServerHandle, root: Api
+) -> None:
+    queue = f"ui-wait-{uuid.uuid4().hex[:8]}"
+    body = {"name": queue, "namespace": "default", "maxResources": {"cpu": "1", "mem": "1Gi"}}
+    assert root.post("/queue", json=body).status_code == 200
+    running = create(root, command="sleep 60", schedulingPolicy={"queue": queue})
+    waiting = create(root, command="true", schedulingPolicy={"queue": queue})
+    try:
+        root.wait_status(running, {"running"})
+        job = root.wait_status(waiting, {"pending", "init"})
+        page = _session(pf_server).get(f"{pf_server.url}/ui/jobs/{waiting}", timeout=30).text
+        reason = re.search(r'id="pending-reason"><strong>Waiting:</strong> ([^<]*)</p>', page)
+        assert reason is not None
+        assert reason.group(1) == job["message"] != ""
+        kinds = re.findall(r'<span class="kind">([a-z-]+)</span>', page)
+        assert kinds[0] == "accepted"
+    finally:
+        for job_id in (running, waiting):
+            root.put(f"/job/{job_id}", params={"action": "stop"})
+
+
+def test_the_timeline_draws_waiting_running_and_finished_segments(
+    pf_server: ServerHandle, root: Api
+) -> None:
+    queue = f"ui-line-{uuid.uuid4().hex[:8]}"
+    body = {"name": queue, "namespace": "default", "maxResources": {"cpu": "4", "mem": "4Gi"}}
+    assert root.post("/queue", json=body).status_code == 200
+    done = create(root, command="true", schedulingPolicy={"queue": queue})
+    failed = create(root, command="exit 2", schedulingPolicy={"queue": queue})
+    live = create(root, command="sleep 60", schedulingPolicy={"queue": queue})
+    try:
+        root.wait_status(done, FINAL)
+        root.wait_status(failed, FINAL)
+        root.wait_status(live, {"running"})
+        page = (
+            _session(pf_server)
+            .get(f"{pf_server.url}/ui/timeline", params={"queue": queue}, timeout=30)
+            .text
+        )
+        rows = re.findall(r'aria-label="([^:"]+): ([a-z]+)">(.*?)</svg>', page, re.DOTALL)
+        drawn = {job_id: re.findall(r'class="seg ([a-z]+)"', svg) for job_id, _, svg in rows}
+        assert drawn[done][-1] == "succeeded"
+        assert drawn[failed][-1] == "failed"
+        assert drawn[live][-1] == "running"
+        assert [job_id for job_id, _, _ in rows] == [live, failed, done]  # newest first
+    finally:
+        root.put(f"/job/{live}", params={"action": "stop"})
