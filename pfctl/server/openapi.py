@@ -168,7 +168,7 @@ def build_openapi() -> dict[str, Any]:
 
     paths: dict[str, dict[str, Any]] = {}
     for route in all_routes():
-        if not isinstance(route, Route):
+        if not isinstance(route, Route) or not route.include_in_schema:
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
             handler = route.endpoint

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pfctl.server.apierrors import ApiError
@@ -145,17 +147,26 @@ def _hub(websocket: WebSocket) -> WatchHub:
     return hub
 
 
-def _user_of(state: ServerState, websocket: WebSocket) -> str:
+def _user_of(state: ServerState, connection: HTTPConnection) -> str:
     call = Call(
         state=state,
-        request_id=websocket.scope.get("pf_request_id", ""),
+        request_id=connection.scope.get("pf_request_id", ""),
         method="GET",
         user_name="",
         path_params={},
-        query=dict(websocket.query_params),
+        query=dict(connection.query_params),
         body=b"",
     )
-    return authenticate(call, websocket.headers.get(TOKEN_HEADER, ""))
+    return authenticate(call, connection.headers.get(TOKEN_HEADER, ""))
+
+
+async def refuse_plain_request(request: Request) -> Response:
+    """A plain HTTP ``GET /wsjob``: authenticated as every route, then refused as PaddleFlow's
+    websocket upgrader refuses a request that asks for no upgrade (400, ``Bad Request``)."""
+    await run_in_threadpool(_user_of, request.app.state.pf, request)
+    return PlainTextResponse(
+        "Bad Request\n", status_code=400, headers={"sec-websocket-version": "13"}
+    )
 
 
 async def watch_jobs(websocket: WebSocket) -> None:
@@ -194,4 +205,8 @@ async def watch_jobs(websocket: WebSocket) -> None:
 
 def routes() -> list[BaseRoute]:
     """The watch stream, to add to ``pfctl.server.routes.all_routes``."""
-    return [WebSocketRoute(f"{API_PREFIX}/wsjob", watch_jobs)]
+    path = f"{API_PREFIX}/wsjob"
+    return [
+        WebSocketRoute(path, watch_jobs),
+        Route(path, refuse_plain_request, methods=["GET"], include_in_schema=False),
+    ]

@@ -133,3 +133,14 @@ def test_clients_that_leave_leave_nothing_behind(runtime_server: StartServer) ->
     with stream(server.api) as websocket:
         websocket.send("still-here")
         assert frames_until(websocket, lambda frame: frame == "still-here")
+
+
+def test_a_plain_request_is_refused_as_paddleflows_upgrader_refuses(
+    api_server: ServerHandle, root_api: Api
+) -> None:
+    response = root_api.get(WSJOB.removeprefix("/api/paddleflow/v1"))
+    assert response.status_code == 400
+    assert response.text == "Bad Request\n"
+    assert response.headers["sec-websocket-version"] == "13"
+    anonymous = Api(api_server.url).get(WSJOB.removeprefix("/api/paddleflow/v1"))
+    assert anonymous.status_code == 400 and anonymous.json()["code"] == "AuthWithoutToken"
