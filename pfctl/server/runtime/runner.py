@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pfctl.server.runtime import layout, placement
 from pfctl.server.runtime.execution import JobExecution
@@ -242,7 +242,7 @@ class LocalRuntime:
                 request = resources.job_request(job.spec.get("members") or [])
             except (ValueError, TypeError):
                 request = {}  # the pass fails it, saying why (``_request_of``)
-            self._store.events.record(
+            self._record(
                 job.id,
                 "queued",
                 f"queued in {job.queue}: requests {placement.amounts_text(request)}, "
@@ -253,6 +253,13 @@ class LocalRuntime:
                     "free": resources.to_strings(free),
                 },
             )
+
+    def _record(self, job_id: str, kind: str, message: str, **fields: Any) -> None:
+        """Record an event; one the store cannot write is logged, and scheduling goes on."""
+        try:
+            self._store.events.record(job_id, kind, message, **fields)
+        except (sqlite3.Error, OSError) as error:
+            logger.warning("job %s: event %s not recorded: %s", job_id, kind, error)
 
     def _write_unwritten(self) -> None:
         """Mark failed, saying how they ended, the jobs whose final status was not written."""
@@ -301,7 +308,7 @@ class LocalRuntime:
     def _start(self, execution: JobExecution) -> None:
         job = execution.job
         try:
-            self._store.events.record(
+            self._record(
                 job.id,
                 "scheduled",
                 f"scheduled in queue {job.queue} with {placement.amounts_text(execution.request)}",
