@@ -6,6 +6,7 @@ Queues are shared: every user sees every queue's capacity, as every user may lis
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ def job_page(state: ServerState, user_name: str, query: JobQuery) -> JobPage:
             rows += [row for row in chunk if needle in f"{row[1]}\n{row[2]}".casefold()]
             if len(chunk) < _SCAN_STEP:
                 break
-            cursor = JobFilter(**{**base.__dict__, "before_pk": chunk[-1][0]})
+            cursor = dataclasses.replace(base, before_pk=chunk[-1][0])
     page = rows[:PAGE_SIZE]
     more = len(rows) > PAGE_SIZE
     next_marker = state.markers.encode(page[-1][0]) if more and page else None

@@ -89,7 +89,7 @@
         // the server did not answer: try again on the next step
       }
       if (!done) {
-        window.setTimeout(step, answer_delay());
+        window.setTimeout(step, followDelay());
       } else {
         pre.dataset.ended = "";
       }
@@ -97,7 +97,7 @@
     window.setTimeout(step, 0);
   }
 
-  function answer_delay() {
+  function followDelay() {
     return document.hidden ? 5000 : 1000;
   }
 
