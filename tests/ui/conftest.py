@@ -60,6 +60,7 @@ def browser() -> Iterator[WebDriver]:
         "--window-size=1280,900",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports, script errors
     # The driver path is given, so Selenium Manager never looks for (or downloads) a driver.
     driver_session = webdriver.Chrome(service=Service(driver), options=options)
     try:

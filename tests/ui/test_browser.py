@@ -114,3 +114,43 @@ def test_a_job_named_like_markup_renders_as_text(ui: Ui, root: Api) -> None:
     assert "<script>alert(2)</script>" in ui.text("pre.log-text")  # the job page's log
     # An alert would have blocked the page: the driver would raise on the next command.
     assert ui.driver.execute_script("return document.title").endswith("pfctl server")
+
+
+def test_pages_break_no_rule_of_their_policy_and_raise_no_script_error(ui: Ui, root: Api) -> None:
+    job_id = create(root, command="echo done")
+    root.wait_status(job_id, FINAL)
+    ui.sign_in()
+    ui.driver.get_log("browser")  # drop what came before
+    for path in (
+        "/ui/",
+        "/ui/jobs",
+        f"/ui/jobs/{job_id}",
+        f"/ui/jobs/{job_id}/stop",
+        "/ui/timeline",
+    ):
+        ui.open(path)
+        ui.wait_for(lambda d: d.execute_script("return document.readyState") == "complete")
+        problems = [entry["message"] for entry in ui.driver.get_log("browser")]
+        assert problems == [], path
+
+
+def test_pages_fit_a_390_px_phone_and_follow_the_dark_scheme(ui: Ui) -> None:
+    ui.sign_in()
+    try:
+        ui.driver.set_window_size(390, 844)
+        for path in ("/ui/", "/ui/jobs", "/ui/timeline"):
+            ui.open(path)
+            width = ui.driver.execute_script("return document.documentElement.clientWidth")
+            scrolled = ui.driver.execute_script("return document.documentElement.scrollWidth")
+            assert scrolled <= width, path  # nothing sticks out sideways
+        background = "return getComputedStyle(document.body).backgroundColor"
+        light = ui.driver.execute_script(background)
+        ui.driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        dark = ui.driver.execute_script(background)
+        assert light == "rgb(255, 255, 255)" and dark != light
+    finally:
+        ui.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        ui.driver.set_window_size(1280, 900)
