@@ -36,8 +36,8 @@ def _wait_until(check: Any, what: str, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
-def _jobs(api: Any, url: str) -> str:
-    """Demo jobs in every state; the id of the running one with a log."""
+def _jobs(api: Any, url: str) -> tuple[str, str]:
+    """Demo jobs in every state; the ids of the running one with a log and of a waiting one."""
 
     def create(name: str, command: str, queue: str = "default-queue", **extra: Any) -> str:
         body = {
@@ -64,9 +64,9 @@ def _jobs(api: Any, url: str) -> str:
     )
     for n in range(2):
         create(f"sweep-{n}", "sleep 300", queue="team-a")
-    create("sweep-2", "sleep 300", queue="team-a")  # waits: the queue is full
+    waiting = create("sweep-2", "sleep 300", queue="team-a")  # waits: the queue is full
     create("<img src=x onerror=alert(1)>", "echo a name is only text", queue="team-a")
-    return training
+    return training, waiting
 
 
 #: Jobs of the last hour on default-queue, for the timeline: (name, minutes ago accepted,
@@ -155,7 +155,7 @@ def main() -> int:
                 f"{url}{API}/login", json={"username": "root", "password": "paddleflow"}
             ).json()["authorization"]
             api.headers["x-pf-authorization"] = token
-            training = _jobs(api, url)
+            training, waiting = _jobs(api, url)
 
             def log_lines() -> bool:
                 answer = api.get(
@@ -181,6 +181,7 @@ def main() -> int:
             shot("overview", "/ui/")
             shot("jobs", "/ui/jobs")
             shot("job", f"/ui/jobs/{training}", 1280, 1300)
+            shot("waiting", f"/ui/jobs/{waiting}", 1280, 760)
             shot("timeline", "/ui/timeline?queue=default-queue", 1280, 720)
             shot("phone", "/ui/", 390, 844)
             driver.execute_cdp_cmd(
