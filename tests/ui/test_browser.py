@@ -154,3 +154,13 @@ def test_pages_fit_a_390_px_phone_and_follow_the_dark_scheme(ui: Ui) -> None:
     finally:
         ui.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         ui.driver.set_window_size(1280, 900)
+
+
+def test_the_job_list_shows_a_new_job_without_a_reload(ui: Ui, root: Api) -> None:
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    ui.sign_in()
+    ui.open(f"/ui/jobs?q={name}")
+    assert ui.text("#job-list tbody") == "No jobs match."
+    job_id = create(root, command="echo hi", name=name)
+    ui.wait_for(lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-job="{job_id}"]'))
+    ui.wait_for(lambda d: ui.text(f'tr[data-job="{job_id}"] .status') == "succeeded")
