@@ -199,6 +199,8 @@ def test_each_framework_succeeds_when_its_primary_roles_do(
     members = [member(serving, 1, serving_command), member(primary, count, f"echo ${variable}")]
     if framework == "mxnet":
         members.insert(0, member("master", 1, "sleep 300"))
+    if framework == "spark":  # the application is named in the driver's env, not its command
+        members[1]["env"] = {"PF_JOB_SPARK_MAIN_FILE": "local:///opt/app/main.py"}
     job_id = server.create(
         "distributed",
         {
