@@ -215,6 +215,12 @@ def test_a_waiting_job_shows_why_it_waits_and_its_events(
         assert reason.group(1) == job["message"] != ""
         kinds = re.findall(r'<span class="kind">([a-z-]+)</span>', page)
         assert kinds[0] == "accepted"
+        overview = _session(pf_server).get(f"{pf_server.url}/ui/", timeout=30).text
+        card = overview.split(f'data-queue="{queue}"', 1)[1].split("</article>", 1)[0]
+        cpu = card.split('data-resource="cpu"', 1)[1].split("</div>", 1)[0]
+        assert '<span class="used-text">1 / 1</span>' in cpu
+        assert '<span class="waiting-text">+1 waiting, over the max</span>' in cpu
+        assert "pending 1" in card or "init 1" in card
     finally:
         for job_id in (running, waiting):
             root.put(f"/job/{job_id}", params={"action": "stop"})
