@@ -52,8 +52,10 @@ def check_frameworks(job_type: str, body: Mapping[str, Any], target: str) -> lis
         return []  # the create rules report an unknown framework
     findings = _kind_findings(job_type, framework, body, target)
     members = _members(job_type, body)
+    template = body.get("extensionTemplate")
+    has_template = isinstance(template, Mapping) and bool(template)
     for path, member in members:
-        findings += _member_findings(framework, path, member)
+        findings += _member_findings(framework, path, member, has_template=has_template)
     return findings
 
 
@@ -122,7 +124,9 @@ def _unused_members(
     ]
 
 
-def _member_findings(framework: str, path: Path, member: Mapping[str, Any]) -> list[Finding]:
+def _member_findings(
+    framework: str, path: Path, member: Mapping[str, Any], *, has_template: bool
+) -> list[Finding]:
     findings: list[Finding] = []
     env = _env(member)
     role = member.get("role")
@@ -138,7 +142,7 @@ def _member_findings(framework: str, path: Path, member: Mapping[str, Any]) -> l
                         "warning",
                     )
                 )
-        if role == "driver" and not env.get("PF_JOB_SPARK_MAIN_FILE"):
+        if role == "driver" and not has_template and not env.get("PF_JOB_SPARK_MAIN_FILE"):
             findings.append(
                 (
                     (*path, "env") if env else path,
@@ -206,8 +210,7 @@ def _ray_findings(path: Path, member: Mapping[str, Any], env: Mapping[str, Any])
                 findings.append(
                     (
                         (*path, "env", name),
-                        f"{name} must be an integer: PaddleFlow fails the job when it "
-                        "submits it",
+                        f"{name} must be an integer: PaddleFlow fails the job when it submits it",
                         False,
                         "error",
                     )

@@ -6,7 +6,8 @@ single job's Pod, ``kube_job_builder.go`` for each replica spec of a framework j
 member of the same role, its replicas (when above 0), its command (wrapped in ``sh -c``), its
 env (a name the template's container already sets keeps the template's value) and resources.
 Without a member, the replica spec runs as written. Only the first container of a pod is
-patched; the local executor runs one container per pod.
+patched; the local executor runs one container per pod. A SparkApplication template is used as
+written (``customSparkJob`` reads no member): its driver submits the application it names.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class TemplateProblem:
 
 def runs_locally(kind: KindGroupVersion) -> bool:
     """Whether the local executor runs templates of this kind."""
-    return kind in (templates.POD, templates.PADDLE) or kind in _REPLICA_MAPS
+    return kind in (templates.POD, templates.PADDLE, templates.SPARK) or kind in _REPLICA_MAPS
 
 
 class _Reader:
@@ -144,6 +145,35 @@ class _Reader:
             image=image if isinstance(image, str) else "",
         )
 
+    def spark(self, spec: Mapping[str, Any]) -> list[TemplateReplica]:
+        """A SparkApplication: the driver submits the application the spec names (in the
+        PF_JOB_SPARK_* variables of its env, its ``arguments`` as args), executors stand by."""
+        parts: dict[str, Mapping[str, Any]] = {}
+        for role in ("driver", "executor"):
+            part = spec.get(role)
+            parts[role] = part if isinstance(part, Mapping) else {}
+        env = self.env(parts["driver"].get("env"), ("spec", "driver", "env"))
+        for key, name in (
+            ("mainApplicationFile", templates.SPARK_MAIN_FILE),
+            ("mainClass", templates.SPARK_MAIN_CLASS),
+        ):
+            value = spec.get(key)
+            if isinstance(value, str) and value:
+                env[name] = value
+        arguments = self.strings(spec.get("arguments"), ("spec", "arguments"))
+        instances = parts["executor"].get("instances", 1)
+        if isinstance(instances, bool) or not isinstance(instances, int) or instances < 0:
+            self.refuse(("spec", "executor", "instances"), "must be a whole number of at least 0")
+            instances = 1
+        image = str(spec.get("image") or "")
+        executor_env = self.env(parts["executor"].get("env"), ("spec", "executor", "env"))
+        return [
+            TemplateReplica("driver", 1, TemplateContainer(args=arguments, env=env, image=image)),
+            TemplateReplica(
+                "executor", instances, TemplateContainer(env=executor_env, image=image)
+            ),
+        ]
+
     def replica_spec(self, spec: Any, role: str, path: Path) -> TemplateReplica | None:
         if not isinstance(spec, Mapping):
             self.refuse(path, "must be a replica spec mapping")
@@ -189,11 +219,13 @@ def read_template(
                 replicas.append(replica)
         if not found and not reader.problems:
             reader.refuse(base, "the template names no replica specs")
+    elif kind == templates.SPARK:
+        replicas = reader.spark(spec if isinstance(spec, Mapping) else {})
     else:
         reader.refuse(
             (),
-            f"a {kind.kind} template is not run by the local executor "
-            "(it runs Pod, PaddleJob, PyTorchJob, TFJob, MXJob and MPIJob templates)",
+            f"a {kind.kind} template is not run by the local executor (it runs Pod, PaddleJob, "
+            "PyTorchJob, TFJob, MXJob, MPIJob and SparkApplication templates)",
         )
     return replicas, reader.problems
 

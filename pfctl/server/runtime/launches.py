@@ -32,9 +32,9 @@ from pfctl.server.runtime.processes import replica_argv
 from pfctl.spec import template_replicas, templates
 from pfctl.spec.template_replicas import TemplateContainer
 
-SPARK_MAIN_FILE = "PF_JOB_SPARK_MAIN_FILE"
-SPARK_MAIN_CLASS = "PF_JOB_SPARK_MAIN_CLASS"
-SPARK_ARGUMENTS = "PF_JOB_SPARK_ARGUMENTS"
+SPARK_MAIN_FILE = templates.SPARK_MAIN_FILE
+SPARK_MAIN_CLASS = templates.SPARK_MAIN_CLASS
+SPARK_ARGUMENTS = templates.SPARK_ARGUMENTS
 RAY_RUNTIME_ENV = "RAY_JOB_RUNTIME_ENV"
 RAY_INT_SETTINGS = (
     ("RAY_JOB_WORKER_MIN_REPLICAS", "minReplicas"),
@@ -52,7 +52,8 @@ def template_members(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     job_type = "single" if framework == "standalone" else "distributed"
     kind = templates.job_kind(job_type, framework, spec.get("annotations"))
     replicas, _ = template_replicas.read_template(kind, template)
-    members = list(spec.get("members") or [])
+    # PaddleFlow builds a SparkApplication template as written (customSparkJob reads no member).
+    members = [] if kind == templates.SPARK else list(spec.get("members") or [])
     result: list[dict[str, Any]] = []
     for replica, member in template_replicas.patched(replicas, members):
         if replica.replicas < 1:
@@ -117,8 +118,11 @@ def spark_submit_program(env: Mapping[str, str]) -> str | None:
     return candidate if candidate and os.access(candidate, os.X_OK) else None
 
 
-def spark_driver_argv(env: Mapping[str, str], executors: int, job_id: str) -> list[str]:
-    """The driver: ``spark-submit`` of the application the PF_JOB_SPARK_* variables name."""
+def spark_driver_argv(
+    env: Mapping[str, str], executors: int, job_id: str, arguments: Sequence[str] | None = None
+) -> list[str]:
+    """The driver: ``spark-submit`` of the application the PF_JOB_SPARK_* variables name, with
+    ``arguments`` (a SparkApplication template's) or else PF_JOB_SPARK_ARGUMENTS as one."""
     main_file = env.get(SPARK_MAIN_FILE, "")
     if not main_file:
         message = (
@@ -131,7 +135,9 @@ def spark_driver_argv(env: Mapping[str, str], executors: int, job_id: str) -> li
     if env.get(SPARK_MAIN_CLASS):
         submit += ["--class", env[SPARK_MAIN_CLASS]]
     submit.append(application)
-    if SPARK_ARGUMENTS in env:
+    if arguments is not None:
+        submit += arguments
+    elif SPARK_ARGUMENTS in env:
         submit.append(env[SPARK_ARGUMENTS])
     program = spark_submit_program(env)
     if program is not None:
@@ -180,7 +186,9 @@ def launch(
         if me.role != "driver":
             return standby_argv(me.name, "Spark's local mode runs the executors"), ""
         executors = sum(1 for replica in replicas if replica.role == "executor")
-        return spark_driver_argv(env, executors, job_id), ""
+        template = member.get(TEMPLATE_CONTAINER)
+        arguments = list(template.args) if isinstance(template, TemplateContainer) else None
+        return spark_driver_argv(env, executors, job_id, arguments), ""
     if framework == "ray":
         if me.role != "master":
             return standby_argv(me.name, "the ray operator would run ray start here"), ""

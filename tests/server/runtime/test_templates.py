@@ -4,10 +4,14 @@ template of the wrong kind), and what it says runs."""
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.helpers.api import LOG_PARAMS
+from tests.manifests.paddleflow_requests import SPARK
 
 from .helpers import FINAL, RuntimeServer, single
 
@@ -177,13 +181,9 @@ def test_a_template_the_local_executor_cannot_run_is_refused_at_create(
     runtime_server: StartServer,
 ) -> None:
     server = runtime_server()
-    spark = {
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "spec": {"mainApplicationFile": "local:///app.py"},
-    }
-    message = _refusal(server, "distributed", _distributed("spark", spark))
-    assert "a SparkApplication template is not run by the local executor" in message
+    ray = {"apiVersion": "ray.io/v1alpha1", "kind": "RayJob", "spec": {"entrypoint": "true"}}
+    message = _refusal(server, "distributed", _distributed("ray", ray))
+    assert "a RayJob template is not run by the local executor" in message
     pod = _pod({"command": ["true"]})
     pod["spec"]["initContainers"] = [{"command": ["true"]}]
     message = _refusal(server, "single", single("true", extensionTemplate=pod))
@@ -227,3 +227,41 @@ def test_an_annotated_kind_decides_what_the_template_must_be(
         "submit job to cluster failed, err: expect GroupVersionKind is kubeflow.org/v1, "
         "Kind=PyTorchJob, but got batch.paddlepaddle.org/v1, Kind=PaddleJob"
     )
+
+
+def test_paddleflows_spark_example_runs_its_sparkapplication_as_written(
+    runtime_server: StartServer, tmp_path: Path
+) -> None:
+    """PaddleFlow's example/job spark request: members and a SparkApplication template, which
+    PaddleFlow builds as written (customSparkJob reads no member)."""
+    server = runtime_server()
+    program = tmp_path / "spark-submit"
+    program.write_text('#!/bin/sh\nfor a in "$@"; do echo "arg=[$a] env=$FROM_TEMPLATE"; done\n')
+    program.chmod(0o755)
+    body = copy.deepcopy(SPARK)
+    spec = body["extensionTemplate"]["spec"]
+    spec["arguments"] = ["10", "--verbose"]
+    spec["executor"]["instances"] = 2
+    path = f"{tmp_path}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    spec["driver"]["env"] = [
+        {"name": "PATH", "value": path},
+        {"name": "FROM_TEMPLATE", "value": "t"},
+    ]
+    job_id = server.create("distributed", body)
+    job = server.wait_status(job_id, FINAL)
+    assert job["status"] == "succeeded", job["message"]
+    logs = _logs(server, job_id)
+    assert sorted(logs) == ["driver-0", "executor-0", "executor-1"]
+    arguments = [line for line in logs["driver-0"].splitlines() if line.startswith("arg=")]
+    assert arguments == [
+        f"arg=[{value}] env=t"
+        for value in (
+            "--master",
+            "local[2]",
+            "--name",
+            job_id,
+            "/opt/spark/examples/src/main/python/pi.py",
+            "10",
+            "--verbose",
+        )
+    ]
