@@ -47,6 +47,8 @@ class TemplateContainer:
     env: Mapping[str, str] = field(default_factory=dict)
     working_dir: str = ""
     image: str = ""
+    entrypoint: str = ""
+    """A RayJob's ``spec.entrypoint`` (the head runs it)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ class TemplateProblem:
 
 def runs_locally(kind: KindGroupVersion) -> bool:
     """Whether the local executor runs templates of this kind."""
-    return kind in (templates.POD, templates.PADDLE, templates.SPARK) or kind in _REPLICA_MAPS
+    return kind in (templates.POD, templates.PADDLE, templates.SPARK, templates.RAY) or (
+        kind in _REPLICA_MAPS
+    )
 
 
 class _Reader:
@@ -174,6 +178,55 @@ class _Reader:
             ),
         ]
 
+    def pod_env(self, pod: Any, path: Path) -> tuple[dict[str, str], str]:
+        """The env and image of a pod's first container, for pods whose command an operator
+        chooses (a Ray node runs ``ray start``, whatever its container says)."""
+        spec = pod.get("spec") if isinstance(pod, Mapping) else None
+        containers = spec.get("containers") if isinstance(spec, Mapping) else None
+        first = containers[0] if isinstance(containers, list) and containers else None
+        if not isinstance(first, Mapping):
+            return {}, ""
+        at: Path = (*path, "spec", "containers", 0)
+        return self.env(first.get("env"), (*at, "env")), str(first.get("image") or "")
+
+    def ray(self, spec: Mapping[str, Any]) -> list[TemplateReplica]:
+        """A RayJob: the head runs ``spec.entrypoint`` (with ``spec.runtimeEnv``), the worker
+        groups' replicas stand by, as KubeRay would start them."""
+        entrypoint = spec.get("entrypoint")
+        if not isinstance(entrypoint, str) or not entrypoint:
+            self.refuse(("spec", "entrypoint"), "a RayJob template needs an entrypoint")
+            entrypoint = ""
+        cluster = spec.get("rayClusterSpec")
+        cluster = cluster if isinstance(cluster, Mapping) else {}
+        head = cluster.get("headGroupSpec")
+        head_path: Path = ("spec", "rayClusterSpec", "headGroupSpec", "template")
+        env, image = self.pod_env(
+            head.get("template") if isinstance(head, Mapping) else None, head_path
+        )
+        runtime_env = spec.get("runtimeEnv")
+        if isinstance(runtime_env, str) and runtime_env:
+            env.setdefault("RAY_JOB_RUNTIME_ENV", runtime_env)
+        workers = 0
+        worker_env: dict[str, str] = {}
+        groups = cluster.get("workerGroupSpecs")
+        for index, group in enumerate(groups if isinstance(groups, list) else []):
+            if not isinstance(group, Mapping):
+                continue
+            count = group.get("replicas", group.get("minReplicas", 1))
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                where: Path = ("spec", "rayClusterSpec", "workerGroupSpecs", index, "replicas")
+                self.refuse(where, "must be a whole number of at least 0")
+                count = 1
+            workers += count
+            at: Path = ("spec", "rayClusterSpec", "workerGroupSpecs", index, "template")
+            group_env, _ = self.pod_env(group.get("template"), at)
+            worker_env = worker_env or group_env
+        head_container = TemplateContainer(env=env, image=image, entrypoint=entrypoint)
+        return [
+            TemplateReplica("master", 1, head_container),
+            TemplateReplica("worker", workers, TemplateContainer(env=worker_env, image=image)),
+        ]
+
     def replica_spec(self, spec: Any, role: str, path: Path) -> TemplateReplica | None:
         if not isinstance(spec, Mapping):
             self.refuse(path, "must be a replica spec mapping")
@@ -221,20 +274,26 @@ def read_template(
             reader.refuse(base, "the template names no replica specs")
     elif kind == templates.SPARK:
         replicas = reader.spark(spec if isinstance(spec, Mapping) else {})
+    elif kind == templates.RAY:
+        replicas = reader.ray(spec if isinstance(spec, Mapping) else {})
     else:
         reader.refuse(
             (),
             f"a {kind.kind} template is not run by the local executor (it runs Pod, PaddleJob, "
-            "PyTorchJob, TFJob, MXJob, MPIJob and SparkApplication templates)",
+            "PyTorchJob, TFJob, MXJob, MPIJob, SparkApplication and RayJob templates)",
         )
     return replicas, reader.problems
 
 
 def patched(
-    replicas: Sequence[TemplateReplica], members: Sequence[Mapping[str, Any]]
+    replicas: Sequence[TemplateReplica],
+    members: Sequence[Mapping[str, Any]],
+    *,
+    member_replicas: bool = True,
 ) -> list[tuple[TemplateReplica, Mapping[str, Any] | None]]:
     """Each replica spec with the member of its role (None: it runs as written), replicas
-    taken from the member when above 0, as PaddleFlow's builders patch them."""
+    taken from the member when above 0, as PaddleFlow's builders patch them (not a RayJob's:
+    ``member_replicas`` False)."""
     by_role: dict[str, Mapping[str, Any]] = {}
     for member in members:
         role = "worker" if member.get("role") == "pworker" else str(member.get("role") or "")
@@ -243,7 +302,7 @@ def patched(
     for replica in replicas:
         own = by_role.get(replica.role)
         count = replica.replicas
-        if own is not None:
+        if own is not None and member_replicas:
             wanted = own.get("replicas")
             if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
                 count = wanted

@@ -55,7 +55,8 @@ def template_members(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     # PaddleFlow builds a SparkApplication template as written (customSparkJob reads no member).
     members = [] if kind == templates.SPARK else list(spec.get("members") or [])
     result: list[dict[str, Any]] = []
-    for replica, member in template_replicas.patched(replicas, members):
+    by_role = template_replicas.patched(replicas, members, member_replicas=kind != templates.RAY)
+    for replica, member in by_role:
         if replica.replicas < 1:
             continue  # a replica spec of 0 replicas runs nothing
         container = replica.container
@@ -193,6 +194,9 @@ def launch(
         if me.role != "master":
             return standby_argv(me.name, "the ray operator would run ray start here"), ""
         env.update(ray_runtime_env_vars(env.get(RAY_RUNTIME_ENV, "")))
+        template = member.get(TEMPLATE_CONTAINER)
+        if isinstance(template, TemplateContainer):  # a RayJob template's entrypoint
+            command = template.entrypoint
         return replica_argv(command, [], work_dir), ""
     container = member.get(TEMPLATE_CONTAINER)
     if isinstance(container, TemplateContainer):

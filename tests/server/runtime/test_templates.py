@@ -4,6 +4,7 @@ template of the wrong kind), and what it says runs."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 from collections.abc import Callable
@@ -181,9 +182,11 @@ def test_a_template_the_local_executor_cannot_run_is_refused_at_create(
     runtime_server: StartServer,
 ) -> None:
     server = runtime_server()
-    ray = {"apiVersion": "ray.io/v1alpha1", "kind": "RayJob", "spec": {"entrypoint": "true"}}
-    message = _refusal(server, "distributed", _distributed("ray", ray))
-    assert "a RayJob template is not run by the local executor" in message
+    aitj = {"apiVersion": "kongming.cce.baiudbce.com/v1", "kind": "AITrainingJob", "spec": {}}
+    message = _refusal(server, "distributed", _distributed("aitj", aitj))
+    assert "an AITrainingJob template is not run by the local executor" in message.replace(
+        "a AITrainingJob", "an AITrainingJob"
+    )
     pod = _pod({"command": ["true"]})
     pod["spec"]["initContainers"] = [{"command": ["true"]}]
     message = _refusal(server, "single", single("true", extensionTemplate=pod))
@@ -265,3 +268,31 @@ def test_paddleflows_spark_example_runs_its_sparkapplication_as_written(
             "--verbose",
         )
     ]
+
+
+def test_a_rayjob_template_runs_its_entrypoint_on_the_head(runtime_server: StartServer) -> None:
+    server = runtime_server()
+    runtime_env = base64.b64encode(b'{"env_vars": {"STAGE": "tuning"}}').decode()
+    worker_pod = {"spec": {"containers": [{"image": "ray", "command": ["exit", "3"]}]}}
+    template = {
+        "apiVersion": "ray.io/v1alpha1",
+        "kind": "RayJob",
+        "spec": {
+            "entrypoint": 'echo "entrypoint: $STAGE at $RAY_ADDRESS"',
+            "runtimeEnv": runtime_env,
+            "rayClusterSpec": {
+                "headGroupSpec": {"template": {"spec": {"containers": [{"image": "ray"}]}}},
+                "workerGroupSpecs": [
+                    {"groupName": "a", "replicas": 2, "template": worker_pod},
+                    {"groupName": "b", "replicas": 1, "template": worker_pod},
+                ],
+            },
+        },
+    }
+    job_id = server.create("distributed", _distributed("ray", template))
+    job = server.wait_status(job_id, FINAL)
+    assert job["status"] == "succeeded", job["message"]
+    logs = _logs(server, job_id)
+    assert sorted(logs) == ["master-0", "worker-0", "worker-1", "worker-2"]
+    assert "entrypoint: tuning at 127.0.0.1:" in logs["master-0"]
+    assert "standing by" in logs["worker-2"]
