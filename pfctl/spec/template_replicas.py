@@ -279,7 +279,8 @@ def read_template(
     else:
         reader.refuse(
             (),
-            f"a {kind.kind} template is not run by the local executor (it runs Pod, PaddleJob, "
+            f"{'an' if kind.kind[:1] in 'AEIOU' else 'a'} {kind.kind} template is not run by "
+            "the local executor (it runs Pod, PaddleJob, "
             "PyTorchJob, TFJob, MXJob, MPIJob, SparkApplication and RayJob templates)",
         )
     return replicas, reader.problems
