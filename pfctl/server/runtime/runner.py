@@ -245,8 +245,8 @@ class LocalRuntime:
             self._record(
                 job.id,
                 "queued",
-                f"queued in {job.queue}: requests {placement.amounts_text(request)}, "
-                f"{placement.amounts_text(free)} free",
+                f"queued in {job.queue}: requests {placement.amounts_text(request)}; "
+                f"free now: {placement.amounts_text(free)}",
                 detail={
                     "queue": job.queue,
                     "requested": resources.to_strings(request),
