@@ -215,3 +215,22 @@ def test_events_are_deleted_with_their_job(runtime_server: StartServer) -> None:
     server.create("single", single_body("true", id="evt-deleted"))
     first = events_of(server, job_id)["events"][0]
     assert first["seq"] == 1 and first["kind"] == "accepted"
+
+
+def test_a_replica_that_cannot_start_says_so(runtime_server: StartServer) -> None:
+    server = runtime_server()
+    body = single_body("", args=["pfctl-test-no-such-program"])
+    del body["command"]
+    job_id = server.create("single", body)
+    assert server.wait_status(job_id, FINAL)["status"] == "failed"
+    events = events_of(server, job_id)["events"]
+    assert [event["kind"] for event in events] == [
+        "accepted",
+        "queued",
+        "scheduled",
+        "failed-to-start",
+        "finished",
+    ]
+    failed = events[3]
+    assert failed["member"] == "worker" and failed["replica"] == 0
+    assert "pfctl-test-no-such-program" in failed["message"]
