@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pfctl.spec import template_replicas, templates
+from pfctl.spec import framework_env, template_replicas, templates
 from pfctl.spec.paths import Path
 
 #: One finding: path in the manifest, message, locate the key (not the value), severity.
 Finding = tuple[Path, str, bool, str]
 
-_RESTART = "PF_JOB_RESTART_POLICY"
-_RESTART_IGNORED = {"pytorch", "tensorflow", "mpi", "mxnet", "spark"}
-_SPARK_SETTINGS = "PF_JOB_SPARK_MAIN_FILE, PF_JOB_SPARK_MAIN_CLASS and PF_JOB_SPARK_ARGUMENTS"
-_RAY_INTS = ("RAY_JOB_WORKER_MIN_REPLICAS", "RAY_JOB_WORKER_MAX_REPLICAS")
+_RESTART = framework_env.RESTART_POLICY
+_SPARK_SETTINGS = (
+    f"{framework_env.SPARK_MAIN_FILE}, {framework_env.SPARK_MAIN_CLASS} and "
+    f"{framework_env.SPARK_ARGUMENTS}"
+)
 
 
 def _members(job_type: str, body: Mapping[str, Any]) -> list[tuple[Path, Mapping[str, Any]]]:
@@ -54,8 +55,14 @@ def check_frameworks(job_type: str, body: Mapping[str, Any], target: str) -> lis
     members = _members(job_type, body)
     template = body.get("extensionTemplate")
     has_template = isinstance(template, Mapping) and bool(template)
+    try:
+        kind: templates.KindGroupVersion | None = templates.job_kind(
+            job_type, framework, body.get("annotations")
+        )
+    except templates.KindError:
+        kind = None
     for path, member in members:
-        findings += _member_findings(framework, path, member, has_template=has_template)
+        findings += _member_findings(framework, kind, path, member, has_template=has_template)
     return findings
 
 
@@ -125,7 +132,12 @@ def _unused_members(
 
 
 def _member_findings(
-    framework: str, path: Path, member: Mapping[str, Any], *, has_template: bool
+    framework: str,
+    kind: templates.KindGroupVersion | None,
+    path: Path,
+    member: Mapping[str, Any],
+    *,
+    has_template: bool,
 ) -> list[Finding]:
     findings: list[Finding] = []
     env = _env(member)
@@ -142,7 +154,7 @@ def _member_findings(
                         "warning",
                     )
                 )
-        if role == "driver" and not has_template and not env.get("PF_JOB_SPARK_MAIN_FILE"):
+        if role == "driver" and not has_template and not env.get(framework_env.SPARK_MAIN_FILE):
             findings.append(
                 (
                     (*path, "env") if env else path,
@@ -153,7 +165,7 @@ def _member_findings(
                 )
             )
     if framework == "ray":
-        findings += _ray_findings(path, member, env)
+        findings += _ray_findings(path, member, env, has_template=has_template)
     policy = env.get(_RESTART)
     if policy is not None:
         where: Path = (*path, "env", _RESTART)
@@ -166,7 +178,7 @@ def _member_findings(
                     "warning",
                 )
             )
-        elif framework in _RESTART_IGNORED and policy != "Never":
+        elif kind in framework_env.RESTART_IGNORED_KINDS and policy != "Never":
             findings.append(
                 (
                     where,
@@ -179,7 +191,9 @@ def _member_findings(
     return findings
 
 
-def _ray_findings(path: Path, member: Mapping[str, Any], env: Mapping[str, Any]) -> list[Finding]:
+def _ray_findings(
+    path: Path, member: Mapping[str, Any], env: Mapping[str, Any], *, has_template: bool
+) -> list[Finding]:
     findings: list[Finding] = []
     if member.get("role") != "master" and member.get("command"):
         findings.append(
@@ -203,21 +217,13 @@ def _ray_findings(path: Path, member: Mapping[str, Any], env: Mapping[str, Any])
                     "warning",
                 )
             )
-    if member.get("role") != "master":
-        for name in _RAY_INTS:
-            value = env.get(name)
-            if value is not None and not _is_go_int(str(value)):
-                findings.append(
-                    (
-                        (*path, "env", name),
-                        f"{name} must be an integer: PaddleFlow fails the job when it submits it",
-                        False,
-                        "error",
-                    )
-                )
+    problem = (
+        None
+        if member.get("role") == "master" or has_template
+        else (framework_env.ray_worker_problem(env))
+    )
+    if problem is not None:
+        name, text = problem
+        message = f"{text}: PaddleFlow fails the job when it submits it"
+        findings.append(((*path, "env", name), message, False, "error"))
     return findings
-
-
-def _is_go_int(text: str) -> bool:
-    digits = text[1:] if text[:1] in "+-" else text
-    return digits.isascii() and digits.isdigit()

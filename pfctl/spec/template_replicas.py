@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pfctl.spec import templates
+from pfctl.spec import framework_env, templates
 from pfctl.spec.paths import Path, format_field_path
 from pfctl.spec.templates import KindGroupVersion
 
@@ -158,8 +158,8 @@ class _Reader:
             parts[role] = part if isinstance(part, Mapping) else {}
         env = self.env(parts["driver"].get("env"), ("spec", "driver", "env"))
         for key, name in (
-            ("mainApplicationFile", templates.SPARK_MAIN_FILE),
-            ("mainClass", templates.SPARK_MAIN_CLASS),
+            ("mainApplicationFile", framework_env.SPARK_MAIN_FILE),
+            ("mainClass", framework_env.SPARK_MAIN_CLASS),
         ):
             value = spec.get(key)
             if isinstance(value, str) and value:
@@ -205,7 +205,7 @@ class _Reader:
         )
         runtime_env = spec.get("runtimeEnv")
         if isinstance(runtime_env, str) and runtime_env:
-            env.setdefault("RAY_JOB_RUNTIME_ENV", runtime_env)
+            env.setdefault(framework_env.RAY_RUNTIME_ENV, runtime_env)
         workers = 0
         worker_env: dict[str, str] = {}
         groups = cluster.get("workerGroupSpecs")

@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 ANNOTATION = "paddleflow/job-kind-group-version"
-#: The driver's env naming a Spark application (PaddleFlow's ``EnvJobSpark*``).
-SPARK_MAIN_FILE = "PF_JOB_SPARK_MAIN_FILE"
-SPARK_MAIN_CLASS = "PF_JOB_SPARK_MAIN_CLASS"
-SPARK_ARGUMENTS = "PF_JOB_SPARK_ARGUMENTS"
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from pfctl.server.apierrors import ApiError
 from pfctl.spec import resources
+from pfctl.spec.framework_env import LIMIT_FLAVOUR, NO_LIMITS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-
-LIMIT_FLAVOUR_ENV = "PF_JOB_LIMIT_FLAVOUR"
-NO_LIMITS = "NONE"
 
 
 def limit_flavour(
@@ -29,7 +27,7 @@ def limit_flavour(
 ) -> dict[str, Any] | None:
     """The member's limit flavour (None when its env names none); ``resolve`` looks a flavour
     up as the create path does. ``JobCreateFailed`` when the request exceeds it."""
-    name = str((env or {}).get(LIMIT_FLAVOUR_ENV) or "")
+    name = str((env or {}).get(LIMIT_FLAVOUR) or "")
     if not name:
         return None
     if name.upper() == NO_LIMITS:

@@ -29,17 +29,13 @@ from typing import Any
 
 from pfctl.server.runtime.frameworks import Replica
 from pfctl.server.runtime.processes import replica_argv
-from pfctl.spec import template_replicas, templates
+from pfctl.spec import framework_env, template_replicas, templates
 from pfctl.spec.template_replicas import TemplateContainer
 
-SPARK_MAIN_FILE = templates.SPARK_MAIN_FILE
-SPARK_MAIN_CLASS = templates.SPARK_MAIN_CLASS
-SPARK_ARGUMENTS = templates.SPARK_ARGUMENTS
-RAY_RUNTIME_ENV = "RAY_JOB_RUNTIME_ENV"
-RAY_INT_SETTINGS = (
-    ("RAY_JOB_WORKER_MIN_REPLICAS", "minReplicas"),
-    ("RAY_JOB_WORKER_MAX_REPLICAS", "maxReplicas"),
-)
+SPARK_MAIN_FILE = framework_env.SPARK_MAIN_FILE
+SPARK_MAIN_CLASS = framework_env.SPARK_MAIN_CLASS
+SPARK_ARGUMENTS = framework_env.SPARK_ARGUMENTS
+RAY_RUNTIME_ENV = framework_env.RAY_RUNTIME_ENV
 #: The key of a member built from a template that holds its pod's container.
 TEMPLATE_CONTAINER = "_templateContainer"
 
@@ -83,24 +79,14 @@ def submit_problem(job_type: str, spec: Mapping[str, Any]) -> str | None:
     problem = templates.submit_problem(
         job_type, framework, spec.get("annotations"), spec.get("extensionTemplate")
     )
-    if problem is not None or framework != "ray":
-        return problem
+    if problem is not None or framework != "ray" or spec.get("extensionTemplate"):
+        return problem  # a RayJob template's workers are not built from the members' env
     for member in spec.get("members") or []:
-        if member.get("role") == "master":
-            continue
-        env = member.get("env") or {}
-        for name, field in RAY_INT_SETTINGS:
-            if name in env and not _go_atoi(str(env[name])):
-                return (
-                    f"get {field} failed, err: {name} is not valid int type, err: "
-                    f'strconv.Atoi: parsing "{env[name]}": invalid syntax'
-                )
+        if member.get("role") != "master":
+            found = framework_env.ray_worker_problem(member.get("env") or {})
+            if found is not None:
+                return found[1]
     return None
-
-
-def _go_atoi(text: str) -> bool:
-    digits = text[1:] if text[:1] in "+-" else text
-    return digits.isascii() and digits.isdigit()
 
 
 def standby_argv(role: str, why: str) -> list[str]:

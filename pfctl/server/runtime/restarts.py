@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pfctl.spec import templates
+from pfctl.spec.framework_env import restart_policy
 
 if TYPE_CHECKING:
     import threading
@@ -28,30 +29,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("pfctl.server")
 
-RESTART_POLICY_ENV = "PF_JOB_RESTART_POLICY"
-POLICIES = ("OnFailure", "Always")
 MAX_RESTARTS = 3
 _FIRST_DELAY = 0.5
 _MAX_DELAY = 8.0
-#: Kinds whose operator overrides the pod's restart policy with the replica spec's (Never).
-_POLICY_IGNORED = frozenset(
-    {
-        templates.PYTORCH,
-        templates.TENSORFLOW,
-        templates.MPI,
-        templates.MXNET,
-        templates.KF_PADDLE,
-        templates.SPARK,
-    }
-)
-
-
-def restart_policy(kind: templates.KindGroupVersion | None, env: Mapping[str, str]) -> str:
-    """``Never``, ``OnFailure`` or ``Always`` for a replica of a job of ``kind``."""
-    value = str(env.get(RESTART_POLICY_ENV, ""))
-    if kind in _POLICY_IGNORED or value not in POLICIES:
-        return "Never"
-    return value
 
 
 def job_kind_of(job_type: str, spec: Mapping[str, Any]) -> templates.KindGroupVersion | None:

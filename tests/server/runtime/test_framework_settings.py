@@ -75,7 +75,6 @@ def test_spark_submits_the_application_its_driver_env_names(
         "arg=[/opt/app/pi.py]",
         "arg=[100 --fast]",  # one argument, as PaddleFlow passes it
     ]
-    assert "standing by" in logs["executor-1"]
 
 
 def test_spark_without_spark_submit_says_the_application_was_not_run(
@@ -119,7 +118,6 @@ def test_ray_runs_the_master_command_as_the_entrypoint(runtime_server: StartServ
     logs = _logs(server, job_id)
     assert "entrypoint at 127.0.0.1:" in logs["master-0"]
     assert ": from-runtime-env, args=0" in logs["master-0"]
-    assert "standing by" in logs["worker-1"]
 
 
 def test_a_ray_worker_setting_that_is_not_a_number_fails_the_job(
