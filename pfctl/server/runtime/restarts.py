@@ -107,4 +107,5 @@ class Restarts:
         run.state.started_at = process.started_at
         run.state.exit_code = None
         run.state.finished_at = None
+        run.state.restart_count = count
         return process

@@ -53,6 +53,7 @@ class ReplicaState:
     finished_at: float | None = None
     exit_code: int | None = None
     message: str = ""
+    restart_count: int = 0
 
     @property
     def phase(self) -> str:
@@ -90,6 +91,7 @@ def pod_status(replica: ReplicaState) -> dict[str, Any]:
                 "name": replica.role,
                 "image": replica.image,
                 "ready": replica.phase == "Running",
+                "restartCount": replica.restart_count,
                 "state": state,
             }
         ],

@@ -4,6 +4,7 @@ application (PF_JOB_SPARK_*), the RayJob entrypoint and RAY_JOB_* settings, rest
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -151,6 +152,8 @@ def test_on_failure_restarts_a_failed_replica(runtime_server: StartServer) -> No
     assert log.index("first") < log.index("second run")
     restarted = _events(server, job_id, "replica-restarted")
     assert [(event["exitCode"], event["detail"]["restarts"]) for event in restarted] == [(3, 1)]
+    [container] = json.loads(job["runtime"]["status"])["containerStatuses"]
+    assert container["restartCount"] == 1
 
 
 def test_restarts_are_bounded(runtime_server: StartServer) -> None:
