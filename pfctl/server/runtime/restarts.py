@@ -80,7 +80,7 @@ class Restarts:
 
     def restart(self, run: _Run, launch: Any, code: int) -> ReplicaProcess | None:
         """Wait the back-off delay, then start the replica again with ``launch(spec)``; the new
-        process, or None when the job was stopped meanwhile."""
+        process, or None when the job was stopped meanwhile or it could not start."""
         assert run.process is not None
         name = run.state.task_name
         count = self._counts.get(name, 0) + 1
@@ -89,7 +89,11 @@ class Restarts:
         if self._stop.wait(delay):
             return None
         spec: LaunchSpec = run.process.spec
-        process: ReplicaProcess = launch(spec)
+        try:
+            process: ReplicaProcess = launch(spec)
+        except OSError as error:  # it started before; if it cannot now, its last exit stands
+            logger.warning("job %s: replica %s could not restart: %s", self._job_id, name, error)
+            return None
         if self._events is not None:
             self._record(
                 self._job_id,
