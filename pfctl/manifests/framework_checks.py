@@ -113,6 +113,12 @@ def _unused_members(
     framework: str, annotations: Mapping[str, Any], template: Mapping[str, Any], body: Any
 ) -> list[Finding]:
     kind = templates.job_kind("distributed", framework, annotations)
+    if kind == templates.SPARK and body.get("members"):
+        message = (
+            "PaddleFlow builds a SparkApplication template as written (customSparkJob): of the "
+            "members only the flavours count, against the queue"
+        )
+        return [(("members",), message, True, "warning")]
     if not template_replicas.runs_locally(kind):
         return []
     replicas, _ = template_replicas.read_template(kind, template)

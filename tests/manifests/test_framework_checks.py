@@ -202,3 +202,21 @@ def test_the_examples_have_no_findings() -> None:
     examples = Path(__file__).parents[2] / "examples"
     result = load_manifests([str(examples)])
     assert [(p.source, p.message) for p in result.problems] == []
+
+
+def test_a_sparkapplication_template_ignores_the_members(tmp_path: Path) -> None:
+    text = """\
+type: distributed
+id: spark
+framework: spark
+members:
+  - {role: driver, replicas: 1, image: spark}
+  - {role: executor, replicas: 1, image: spark}
+extensionTemplate:
+  apiVersion: sparkoperator.k8s.io/v1beta2
+  kind: SparkApplication
+  spec: {mainApplicationFile: "local:///app.py"}
+"""
+    [warning] = findings(tmp_path, text)
+    assert warning[:4] == (4, 1, "warning", "$.members")
+    assert "builds a SparkApplication template as written" in warning[4]
