@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pfctl.spec.rules import DEFAULT_PRIORITY, UPDATE_PRIORITIES
+from pfctl.spec.rules import DEFAULT_PRIORITY, priority_rank
 from pfctl.spec.statuses import INIT, PENDING, RUNNING
 
 if TYPE_CHECKING:
@@ -30,14 +30,6 @@ PENDING_KEY, RUNNING_KEY, ORDER_KEY = "pendingJobs", "runningJobs", "pendingOrde
 #: The sort policies PaddleFlow registers (``pkg/job/queue/sortpolicy``).
 PRIORITY_POLICY = "priority"
 _ORDER_FIELDS = ("id", "name", "status", "acceptTime", "message")
-
-
-def priority_rank(priority: str | None) -> int:
-    """0 for VERY_HIGH .. 4 for VERY_LOW; an unknown or missing priority counts as NORMAL."""
-    name = (priority or DEFAULT_PRIORITY).upper()
-    if name not in UPDATE_PRIORITIES:
-        name = DEFAULT_PRIORITY
-    return len(UPDATE_PRIORITIES) - 1 - UPDATE_PRIORITIES.index(name)
 
 
 def job_priority(job: Mapping[str, Any]) -> str:

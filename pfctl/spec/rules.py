@@ -38,6 +38,7 @@ __all__ = [
     "check_create_body",
     "check_job_id",
     "job_mode",
+    "priority_rank",
 ]
 
 # What counts as a JSON object: dict first, as checking the Mapping ABC is much slower.
@@ -79,6 +80,17 @@ JOB_NAME_MAX_BYTES = 512
 DEFAULT_QUEUE = "default-queue"
 #: The priority of a job that names none.
 DEFAULT_PRIORITY = "NORMAL"
+
+
+def priority_rank(priority: str | None) -> int:
+    """0 for VERY_HIGH .. 4 for VERY_LOW (case-insensitive; unknown or empty is NORMAL): a
+    queue ordered by priority serves the lowest rank first."""
+    normalized = (priority or DEFAULT_PRIORITY).upper()
+    if normalized not in UPDATE_PRIORITIES:
+        normalized = DEFAULT_PRIORITY
+    # UPDATE_PRIORITIES runs from the lowest.
+    return len(UPDATE_PRIORITIES) - 1 - UPDATE_PRIORITIES.index(normalized)
+
 _PORT_LIMIT = 65535
 #: Flavour names that mean "the cpu and mem given here", not a flavour stored on the server.
 CUSTOM_FLAVOURS = ("", "customFlavour")

@@ -22,19 +22,10 @@ from decimal import Decimal
 
 from pfctl.spec import resources
 from pfctl.spec.resources import Resources
-from pfctl.spec.rules import DEFAULT_PRIORITY, UPDATE_PRIORITIES
+from pfctl.spec.rules import UPDATE_PRIORITIES, priority_rank
 
 #: How long a job that does not fit lets smaller jobs behind it start before it reserves.
 DEFAULT_RESERVE_AFTER_SECONDS = 60.0
-
-
-def priority_rank(priority: str | None) -> int:
-    """0 for VERY_HIGH .. 4 for VERY_LOW (case-insensitive; unknown or empty is NORMAL)."""
-    normalized = (priority or DEFAULT_PRIORITY).upper()
-    if normalized not in UPDATE_PRIORITIES:
-        normalized = DEFAULT_PRIORITY
-    # UPDATE_PRIORITIES runs from the lowest; a queue serves the highest first.
-    return len(UPDATE_PRIORITIES) - 1 - UPDATE_PRIORITIES.index(normalized)
 
 
 @dataclass(frozen=True)
