@@ -4,9 +4,9 @@ share them.
 
 - Spark (``kube_spark_job.go``): the driver's ``PF_JOB_SPARK_MAIN_FILE``,
   ``PF_JOB_SPARK_MAIN_CLASS`` and ``PF_JOB_SPARK_ARGUMENTS`` (one argument).
-- Ray (``kube_ray_job.go``): ``RAY_JOB_RUNTIME_ENV`` on the master; ``RAY_JOB_WORKER_MIN_REPLICAS``
-  and ``RAY_JOB_WORKER_MAX_REPLICAS`` on a worker must be integers (``strconv.Atoi``), or the
-  submit fails.
+- Ray (``kube_ray_job.go``): ``RAY_JOB_RUNTIME_ENV`` and ``RAY_JOB_HEADER_PRE_STOP`` on the
+  master; ``RAY_JOB_WORKER_MIN_REPLICAS`` and ``RAY_JOB_WORKER_MAX_REPLICAS`` on a worker must
+  be integers (``strconv.Atoi``), or the submit fails.
 - ``PF_JOB_RESTART_POLICY`` (``patchRestartPolicy`` in ``kube_job.go``): ``OnFailure`` or
   ``Always``, anything else ``Never``; ignored where the operator takes the replica spec's policy.
 - ``PF_JOB_LIMIT_FLAVOUR`` (``validateMembersResource`` in ``create.go``): a flavour name, or
@@ -25,6 +25,7 @@ SPARK_MAIN_FILE = "PF_JOB_SPARK_MAIN_FILE"
 SPARK_MAIN_CLASS = "PF_JOB_SPARK_MAIN_CLASS"
 SPARK_ARGUMENTS = "PF_JOB_SPARK_ARGUMENTS"
 RAY_RUNTIME_ENV = "RAY_JOB_RUNTIME_ENV"
+RAY_HEADER_PRE_STOP = "RAY_JOB_HEADER_PRE_STOP"
 #: Worker settings PaddleFlow parses as integers, and the RayJob field each sets.
 RAY_INT_SETTINGS = (
     ("RAY_JOB_WORKER_MIN_REPLICAS", "minReplicas"),

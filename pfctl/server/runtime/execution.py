@@ -282,6 +282,7 @@ class JobExecution:
         if failure is None:
             self.write_running(self._replica_runtime(states, "Running"))
             failure = self._watch_replicas(runs)
+        launches.run_pre_stop(self.job.framework, runs, self._launch, self.grace_seconds)
         unfinished = [
             run for run in runs if run.process is not None and run.state.exit_code is None
         ]

@@ -20,15 +20,16 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import json
 import os
 import shlex
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pfctl.server.runtime.frameworks import Replica
-from pfctl.server.runtime.processes import replica_argv
+from pfctl.server.runtime.processes import LaunchSpec, ReplicaProcess, replica_argv
 from pfctl.spec import framework_env, template_replicas, templates
 from pfctl.spec.template_replicas import TemplateContainer
 
@@ -36,6 +37,7 @@ SPARK_MAIN_FILE = framework_env.SPARK_MAIN_FILE
 SPARK_MAIN_CLASS = framework_env.SPARK_MAIN_CLASS
 SPARK_ARGUMENTS = framework_env.SPARK_ARGUMENTS
 RAY_RUNTIME_ENV = framework_env.RAY_RUNTIME_ENV
+RAY_HEADER_PRE_STOP = framework_env.RAY_HEADER_PRE_STOP
 #: The key of a member built from a template that holds its pod's container.
 TEMPLATE_CONTAINER = "_templateContainer"
 
@@ -193,3 +195,27 @@ def launch(
             return [*container.command, *run_args], container.working_dir.lstrip("/")
         return replica_argv("", run_args, work_dir), container.working_dir.lstrip("/")
     return replica_argv(command, args, work_dir), ""
+
+
+def run_pre_stop(
+    framework: str,
+    runs: Sequence[Any],
+    launch: Callable[[LaunchSpec], ReplicaProcess],
+    grace_seconds: float,
+) -> None:
+    """A ray master's ``RAY_JOB_HEADER_PRE_STOP``: KubeRay's head pod runs it (its preStop
+    hook, ``sh -c``) before it stops, when the job ends or is stopped. Here it runs once the
+    job is decided, before the replicas are stopped, in the head's folder and environment, its
+    output appended to the head's log, for at most the grace period. ``runs`` are the job's
+    replica runs (``replica.role``, ``process``)."""
+    if framework != "ray":
+        return
+    for run in runs:
+        process = run.process
+        if run.replica.role != "master" or process is None:
+            continue
+        command = str(process.spec.env.get(RAY_HEADER_PRE_STOP) or "")
+        if command:
+            hook = launch(dataclasses.replace(process.spec, argv=["sh", "-c", command]))
+            if hook.wait(grace_seconds) is None:
+                hook.kill()

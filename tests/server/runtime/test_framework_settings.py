@@ -110,7 +110,10 @@ def test_ray_runs_the_master_command_as_the_entrypoint(runtime_server: StartServ
         1,
         command='echo "entrypoint at $RAY_ADDRESS: $GREETING, args=$#"',
         args=["num-cpus: 2"],  # ray start parameters, not arguments of the entrypoint
-        env={"RAY_JOB_RUNTIME_ENV": runtime_env},
+        env={
+            "RAY_JOB_RUNTIME_ENV": runtime_env,
+            "RAY_JOB_HEADER_PRE_STOP": 'echo "pre-stop hook in $PWD"',
+        },
     )
     worker = _member("worker", 2, command="exit 3")  # the ray operator runs ray start instead
     job_id = server.create("distributed", _job("ray", master, worker))
@@ -119,6 +122,8 @@ def test_ray_runs_the_master_command_as_the_entrypoint(runtime_server: StartServ
     logs = _logs(server, job_id)
     assert "entrypoint at 127.0.0.1:" in logs["master-0"]
     assert ": from-runtime-env, args=0" in logs["master-0"]
+    entrypoint_at = logs["master-0"].index("entrypoint at")
+    assert logs["master-0"].index("pre-stop hook in /") > entrypoint_at
 
 
 def test_a_ray_worker_setting_that_is_not_a_number_fails_the_job(
