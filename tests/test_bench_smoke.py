@@ -65,6 +65,21 @@ def test_server_bench_small():
     assert re.search(r"Requests the server counted during the timed creates: 40\b", output)
 
 
+def test_creates_bench_small():
+    output = _run_bench(
+        "creates.py", "--creates", "8", "--rounds", "1", "--stage-count", "5", "--bad-seconds", "0"
+    )
+    for clients in ("1 client", "4 clients"):
+        (row,) = _table_rows(output, clients)
+        assert row[-1].endswith("x")
+    assert "Requests the server counted: 37 (expected 37" in output
+    (bad_json,) = _table_rows(output, "not JSON")
+    assert bad_json[2].startswith("400: ")
+    (oversized,) = _table_rows(output, "declared 5 MiB body")
+    assert oversized[2].startswith("413: ")
+    assert "Good creates answered 200: 8; jobs stored: 8 (all of them)" in output
+
+
 @pytest.mark.skipif(not CHECK_JSONSCHEMA.exists(), reason="bench/.venv has no check-jsonschema")
 def test_validate_bench_small():
     output = _run_bench("validate.py", "--count", "100", "--per-file", "25")

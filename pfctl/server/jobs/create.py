@@ -8,12 +8,12 @@ maximum. Every failure is ``JobCreateFailed`` 400 with PaddleFlow's bare error t
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any
 
 from pfctl.server.apierrors import ApiError
 from pfctl.server.jobs.limit_flavour import limit_flavour
+from pfctl.server.store.catalog import QueueRecord
 from pfctl.server.store.jobrecords import NewJob
 from pfctl.server.store.storage import Store
 from pfctl.spec import resources
@@ -56,7 +56,7 @@ def build_new_job(store: Store, job_type: str, body: dict[str, Any], user_name: 
     priority = (policy.get("priority") or DEFAULT_PRIORITY).upper()
     labels = dict(body.get("labels") or {})
     annotations = dict(body.get("annotations") or {})
-    spec = copy.deepcopy(body)
+    spec = _json_copy(body)
     spec.pop("UserName", None)
     spec["schedulingPolicy"] = {"queue": queue_name, "priority": priority}
     if job_type == "single":
@@ -83,7 +83,7 @@ def build_new_job(store: Store, job_type: str, body: dict[str, Any], user_name: 
             for member in member_bodies
         ]
         if not skip_resources:
-            _check_queue_capacity(store, queue_name, members)
+            _check_queue_capacity(queue, members)
         spec["members"] = members
         spec["framework"] = framework
     else:
@@ -120,7 +120,7 @@ def _member(
     }
     for key in _MEMBER_SPEC_KEYS:
         if key in body and not (job_type == "single" and key in ("id", "name")):
-            member[key] = copy.deepcopy(body[key])
+            member[key] = _json_copy(body[key])
     member["flavour"] = resolve_flavour(store, body.get("flavour") or {})
     limit = limit_flavour(body.get("env"), member["flavour"], lambda f: resolve_flavour(store, f))
     if limit is not None:
@@ -150,10 +150,17 @@ def resolve_flavour(store: Store, flavour: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def _check_queue_capacity(store: Store, queue_name: str, members: list[dict[str, Any]]) -> None:
-    queue = store.get_queue(queue_name)
-    if queue is None:
-        return
+def _json_copy(value: Any) -> Any:
+    """A deep copy of decoded JSON (dicts, lists and scalars): ``copy.deepcopy`` took about a
+    tenth of a create's handler time."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
+
+
+def _check_queue_capacity(queue: QueueRecord, members: list[dict[str, Any]]) -> None:
     maximum = queue.max_amounts
     if queue.quota_type == "volcanoCapabilityQuota" and not any(maximum.values()):
         return

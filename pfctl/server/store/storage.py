@@ -26,6 +26,8 @@ from pfctl.server.store.catalog import Catalog, QueueRecord
 from pfctl.server.store.database import Database, json_text
 from pfctl.server.store.events import JobEvents, WaitingReason
 from pfctl.server.store.grants import Grants
+from pfctl.server.store.group_commit import GroupCommit
+from pfctl.server.store.jobinserts import insert_job
 from pfctl.server.store.jobrecords import (
     JOB_COLUMNS,
     JOB_LIST_COLUMNS,
@@ -55,6 +57,9 @@ class Store:
         self.catalog = Catalog(self.db)
         self.events = JobEvents(self.db)
         self.grants = Grants(self.db)
+        self._creates: GroupCommit[NewJob, JobRecord] = GroupCommit(
+            self.db, lambda conn, job: insert_job(conn, self.events, job)
+        )
         self.accounts.seed()
         self.catalog.seed()
 
@@ -147,47 +152,22 @@ class Store:
     # -- jobs: writes ------------------------------------------------------------------------
 
     def create_job(self, job: NewJob) -> JobRecord:
-        """Store a new job in status ``init``; JobIdTaken if a live job has the same id."""
-        return self.create_jobs([job])[0]
+        """Store a new job in status ``init``; JobIdTaken if a live job has the same id.
+        Concurrent calls share a transaction (``group_commit``); each returns once its job is
+        committed."""
+        try:
+            return self._creates.submit(job)
+        except sqlite3.IntegrityError as exc:
+            raise JobIdTaken(str(exc)) from exc
 
     def create_jobs(self, jobs: Sequence[NewJob]) -> list[JobRecord]:
         """Store several new jobs in one transaction (all or none); JobIdTaken on a duplicate."""
         stamp = now()
         try:
             with self.db.write() as conn:
-                for job in jobs:
-                    cursor = conn.execute(
-                        "INSERT INTO jobs (id, name, type, framework, user_name, queue, priority, "
-                        "status, message, labels, annotations, spec, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
-                        (
-                            job.id,
-                            job.name,
-                            job.type,
-                            job.framework,
-                            job.user_name,
-                            job.queue,
-                            job.priority,
-                            statuses.INIT,
-                            json_text(job.labels),
-                            json_text(job.annotations),
-                            json_text(job.spec),
-                            stamp,
-                            stamp,
-                        ),
-                    )
-                    self.events.append(
-                        conn,
-                        int(cursor.lastrowid or 0),
-                        "accepted",
-                        f"job accepted from user {job.user_name} for queue {job.queue}",
-                        by=job.user_name,
-                        detail={"queue": job.queue, "priority": job.priority},
-                    )
+                return [insert_job(conn, self.events, job, stamp) for job in jobs]
         except sqlite3.IntegrityError as exc:
             raise JobIdTaken(str(exc)) from exc
-        created = [self.get_job(job.id) for job in jobs]
-        return [record for record in created if record is not None]
 
     def set_job_status(
         self,

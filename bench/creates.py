@@ -1,0 +1,300 @@
+"""Creates against shows on one local server, where a create's time goes, and bad input under
+load.
+
+Run: `.venv/bin/python bench/creates.py [--creates 2000] [--rounds 3] [--stage-count 300]
+[--bad-seconds 0] [--no-write]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from createstages import STAGES, stage_seconds
+from localserver import API, Session, dumps, running_server, single_job_body
+from report import stamp, table, write_section
+
+CLIENTS = (1, 4)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+def _run_clients(sessions: list[Session], per_client: int, request: Any) -> float:
+    """Requests per second of `len(sessions)` threads each calling `request(session, index, n)`
+    `per_client` times; raises the first error."""
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            for n in range(per_client):
+                request(sessions[index], index, n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(len(sessions))]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return per_client * len(sessions) / elapsed
+
+
+def throughput_section(tmp: Path, count: int, rounds: int) -> tuple[str, dict[int, float]]:
+    """Creates and shows from 1 and 4 clients, `rounds` alternating rounds, medians."""
+    rates: dict[tuple[str, int], list[float]] = {}
+    with running_server(tmp / "throughput", executor=False) as server:
+        counter = Session(server.url)
+        before = counter.requests_served()
+        for round_ in range(rounds):
+            for clients in CLIENTS:
+                sessions = [Session(server.url) for _ in range(clients)]
+                per_client = count // clients
+                prefix = f"r{round_}c{clients}"
+
+                def create(session: Session, index: int, n: int, prefix: str = prefix) -> None:
+                    body = single_job_body(f"{prefix}-{index}-{n}", {"team": f"team-{n % 10}"})
+                    session.call("POST", "/job/single", body)
+
+                def show(session: Session, index: int, n: int, prefix: str = prefix) -> None:
+                    session.call("GET", f"/job/{prefix}-{index}-{n}")
+
+                created = _run_clients(sessions, per_client, create)
+                shown = _run_clients(sessions, per_client, show)
+                rates.setdefault(("create", clients), []).append(created)
+                rates.setdefault(("show", clients), []).append(shown)
+                for session in sessions:
+                    session.close()
+        served = counter.requests_served() - before
+        counter.close()
+    rows = []
+    creates_per_second = {}
+    for clients in CLIENTS:
+        create_rate = statistics.median(rates[("create", clients)])
+        show_rate = statistics.median(rates[("show", clients)])
+        ratios = [
+            s / c for c, s in zip(rates[("create", clients)], rates[("show", clients)], strict=True)
+        ]
+        creates_per_second[clients] = create_rate
+        rows.append(
+            (
+                f"{clients} client{'s' if clients > 1 else ''}",
+                f"{create_rate:,.0f}/s",
+                _ms(1 / create_rate),
+                f"{show_rate:,.0f}/s",
+                _ms(1 / show_rate),
+                f"{statistics.median(ratios):.2f}x",
+            )
+        )
+    expected = rounds * 2 * sum(count // c * c for c in CLIENTS) + sum(CLIENTS) * rounds
+    body = (
+        f"`POST /job/single` of a realistic single job, then `GET /job/{{id}}` of each job just "
+        f"created, {count:,} of each per case from keep-alive `requests` clients (one thread "
+        "each) on the same machine, on a server with `--no-executor`; "
+        f"{rounds} rounds taking turns, medians. `create vs show` is a create's time over a "
+        "show's in the same round (the median of the rounds' ratios).\n\n"
+    )
+    body += table(
+        ["clients", "creates", "time per create", "shows", "time per show", "create vs show"],
+        rows,
+    )
+    body += (
+        f"\nRequests the server counted: {served:,} (expected {expected:,}: the creates, the "
+        "shows and the clients' logins).\n"
+    )
+    return body, creates_per_second
+
+
+def stages_section(tmp: Path, count: int) -> str:
+    seconds = stage_seconds(tmp / "stages", count)
+    total = sum(seconds.values())
+    rows = [
+        (name, STAGES[name], _ms(value), f"{value / total:.0%}") for name, value in seconds.items()
+    ]
+    rows.append(("all of the above", "", _ms(total), "100%"))
+    body = (
+        "Each stage of a create as the server runs it, timed in the benchmark's process on the "
+        f"server's own code and a database of its own (median of 5 rounds of {count} creates), "
+        "without HTTP: what the create handler costs the worker thread.\n\n"
+    )
+    return body + table(["stage", "what", "per create", "share"], rows)
+
+
+# -- bad input under load -------------------------------------------------------------------
+
+
+def _rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _raw_request(port: int, data: bytes) -> int:
+    """Send `data` on a new connection; the status code answered (0: closed without one)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        with contextlib.suppress(OSError):  # it may answer and close before the whole body
+            sock.sendall(data)
+        answer = b""
+        while b"\r\n" not in answer:
+            try:
+                chunk = sock.recv(4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+    parts = answer.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+
+
+def _bad_requests(port: int, token: str) -> list[tuple[str, bytes]]:
+    path = f"{API}/job/single".encode()
+    auth = f"x-pf-authorization: {token}\r\n".encode()
+
+    def post(body: bytes, extra: bytes = b"") -> bytes:
+        return (
+            b"POST " + path + b" HTTP/1.1\r\nhost: bench\r\n" + auth + extra
+            + b"content-type: application/json\r\ncontent-length: "
+            + str(len(body)).encode() + b"\r\n\r\n" + body
+        )  # fmt: skip
+
+    big = b'{"id": "huge", "command": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    chunked_big = (
+        b"POST " + path + b" HTTP/1.1\r\nhost: bench\r\n" + auth
+        + b"transfer-encoding: chunked\r\n\r\n"
+        + b"".join(b"100000\r\n" + b"y" * 0x100000 + b"\r\n" for _ in range(5)) + b"0\r\n\r\n"
+    )  # fmt: skip
+    return [
+        ("not JSON", post(b'{"id": "bad", "image": ')),
+        ("wrong JSON types", post(b'{"id": 7, "labels": ["a"], "command": {}}')),
+        ("a JSON array", post(b"[1, 2, 3]")),
+        ("breaks a create rule", post(dumps({"id": "UPPER_case!", "image": "x"}).encode())),
+        ("declared 5 MiB body", post(big)),
+        ("5 MiB chunked body", chunked_big),
+        ("64 KiB header", post(b"{}", b"x-filler: " + b"z" * 65536 + b"\r\n")),
+    ]
+
+
+def bad_input_section(tmp: Path, count: int, seconds: float) -> str:
+    """4 clients create `count` jobs at full speed while a fifth sends bad requests."""
+    with running_server(tmp / "bad", executor=False) as server:
+        pid = server.process.pid
+        sessions = [Session(server.url) for _ in range(4)]
+        token = str(sessions[0].http.headers["x-pf-authorization"])
+        bad = _bad_requests(server.port, token)
+        statuses: dict[str, Counter[int]] = {name: Counter() for name, _ in bad}
+        rss_before = _rss_kib(pid)
+        rss_peak = rss_before
+        stop = threading.Event()
+        bad_bytes = 0
+
+        def bad_client() -> None:
+            nonlocal bad_bytes
+            deadline = time.monotonic() + seconds
+            while not stop.is_set() or time.monotonic() < deadline:
+                for name, data in bad:
+                    statuses[name][_raw_request(server.port, data)] += 1
+                    bad_bytes += len(data)
+
+        def sampler() -> None:
+            nonlocal rss_peak
+            while not stop.is_set():
+                rss_peak = max(rss_peak, _rss_kib(pid))
+                time.sleep(0.02)
+
+        helpers = [threading.Thread(target=bad_client), threading.Thread(target=sampler)]
+        for helper in helpers:
+            helper.start()
+
+        def create(session: Session, index: int, n: int) -> None:
+            session.call("POST", "/job/single", single_job_body(f"good-{index}-{n}", {}))
+
+        rate = _run_clients(sessions, count // 4, create)
+        stop.set()
+        for helper in helpers:
+            helper.join()
+        rss_after = _rss_kib(pid)
+        db = sqlite3.connect(f"file:{server.database}?mode=ro", uri=True)
+        (landed,) = db.execute("SELECT count(*) FROM jobs WHERE id LIKE 'good-%'").fetchone()
+        (stray,) = db.execute("SELECT count(*) FROM jobs WHERE id NOT LIKE 'good-%'").fetchone()
+        db.close()
+        for session in sessions:
+            session.close()
+    sent = count // 4 * 4
+    rows = [
+        (name, sum(found.values()), ", ".join(f"{k}: {v}" for k, v in sorted(found.items())))
+        for name, found in statuses.items()
+    ]
+    body = (
+        f"4 clients create {sent:,} jobs at full speed ({rate:,.0f}/s) while a fifth sends, "
+        "over and over on new connections, the bad requests below; `answers` counts the status "
+        "codes the fifth client got (0: the connection closed without an answer).\n\n"
+    )
+    body += table(["bad request", "sent", "answers"], rows)
+    body += (
+        f"\nGood creates answered 200: {sent:,}; jobs stored: {landed:,} "
+        f"({'all of them' if landed == sent else 'MISSING SOME'}); jobs stored from the bad "
+        f"requests: {stray}. Bad bytes sent: {bad_bytes / 1024 / 1024:,.0f} MiB. Server "
+        f"resident memory: {rss_before / 1024:.0f} MiB before, {rss_peak / 1024:.0f} MiB at "
+        f"most during, {rss_after / 1024:.0f} MiB after.\n"
+    )
+    return body
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--creates", type=int, default=2000, help="creates (and shows) per case")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per case (median)")
+    parser.add_argument("--stage-count", type=int, default=300, help="creates per stage round")
+    parser.add_argument(
+        "--bad-seconds", type=float, default=0, help="least time the bad client keeps sending"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    opts = parser.parse_args()
+
+    load = _load()
+    with tempfile.TemporaryDirectory(prefix="pfbench-creates-") as tmp_name:
+        tmp = Path(tmp_name)
+        throughput, _rates = throughput_section(tmp, opts.creates, opts.rounds)
+        parts = [
+            ("Creates against shows", throughput),
+            ("Where a create's time goes", stages_section(tmp, opts.stage_count)),
+            ("Bad input under load", bad_input_section(tmp, opts.creates, opts.bad_seconds)),
+        ]
+    command = (
+        f"python bench/creates.py --creates {opts.creates} --rounds {opts.rounds} "
+        f"--stage-count {opts.stage_count} --bad-seconds {opts.bad_seconds:g}"
+    )
+    body = stamp(command) + f"- load average at the start: {load}; at the end: {_load()}\n"
+    body += "".join(f"\n### {title}\n\n{text}" for title, text in parts)
+    print(body)
+    if not opts.no_write:
+        write_section("creates", "Creates", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
