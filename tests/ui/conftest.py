@@ -32,7 +32,7 @@ INSTALL_HINT = (
     "run `sudo bash .ci/browser.sh` (apt-get install chromium chromium-driver)"
 )
 #: Seconds a browser test waits for the page to show what it expects.
-WAIT_SECONDS = 30
+WAIT_SECONDS = 60
 
 
 def _find(path: str, name: str) -> str | None:
@@ -95,6 +95,7 @@ class Ui:
         from selenium.common.exceptions import (
             NoSuchElementException,
             StaleElementReferenceException,
+            TimeoutException,
         )
         from selenium.webdriver.support.ui import WebDriverWait
 
@@ -104,7 +105,16 @@ class Ui:
             poll_frequency=0.1,
             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
         )
-        return waiting.until(condition)
+        try:
+            return waiting.until(condition)
+        except TimeoutException:
+            shown = self.driver.execute_script(
+                "return document.body ? document.body.innerText : ''"
+            )
+            raise AssertionError(
+                f"waited {WAIT_SECONDS} s in vain on {self.driver.current_url}; the page shows:\n"
+                f"{str(shown)[:3000]}"
+            ) from None
 
     def text(self, css: str) -> str:
         """The visible text of the first element matching ``css``."""
