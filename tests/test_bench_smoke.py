@@ -128,3 +128,15 @@ def test_ui_bench_small():
     (idle,) = _table_rows(output, "1 running jobs, no page open")
     (busy,) = _table_rows(output, "1 pages following them")
     assert idle[1].endswith("%") and busy[1].endswith("%")
+
+
+def test_watch_bench_small():
+    output = _run_bench(
+        "watch.py", "--jobs", "30", "--changes", "4", "--rate", "4", "--interval", "0.5",
+        "--settle", "1",
+    )  # fmt: skip
+    (stream,) = _table_rows(output, "the /wsjob stream")
+    (polling,) = _table_rows(output, "polling every 0.5 s")
+    assert stream[1] == "4/4" and polling[1] == "4/4"  # every change reached the watcher
+    assert stream[3] == "0"  # no request while the jobs change: the stream brings them
+    assert int(polling[3]) >= 1  # a listing per poll

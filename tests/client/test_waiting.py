@@ -15,6 +15,7 @@ import pytest
 from pfctl.client import FINAL_STATUSES, is_final, wait_for_jobs
 from pfctl.client.api import JobPage, PaddleFlowClient
 from pfctl.client.config import ClientSettings
+from pfctl.client.stream import ENV_WATCH
 from pfctl.client.tokens import TokenCache
 from pfctl.client.waiting import GONE, JobListings, WaitProgress, common_label
 from tests.helpers.jobs import fresh_single
@@ -127,6 +128,13 @@ def test_without_a_server_date_every_poll_is_a_full_listing() -> None:
 
 
 # --- against the real local server ---------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _polling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests count the requests of polls: the watch stream is for the tests named so."""
+    if "stream" not in request.node.name:
+        monkeypatch.setenv(ENV_WATCH, "poll")
 
 
 @pytest.fixture
@@ -368,3 +376,48 @@ def test_one_job_is_read_with_a_get(waiter: PaddleFlowClient, helper: PaddleFlow
     )
     assert polls.costs == [1, 1]
     assert result.unsuccessful == [job_id]
+
+
+def test_waiting_on_the_stream_costs_no_request_after_the_first_read(
+    waiter: PaddleFlowClient, helper: PaddleFlowClient, prefix: str
+) -> None:
+    labels = {"wait-test": prefix}
+    job_ids = create_jobs(helper, 40, labels)
+    notices: list[str] = []
+
+    def stop_all() -> None:
+        for job_id in job_ids:
+            helper.stop_job(job_id)
+
+    polls = PollLog(waiter, after={1: stop_all})
+    result = wait_for_jobs(
+        waiter, job_ids, labels=labels, timeout=120, on_poll=polls, notice=notices.append
+    )
+    assert result.unsuccessful == job_ids and not result.pending
+    assert polls.costs[0] == 1  # the first read: one listing of the 40 jobs
+    assert sum(polls.costs[1:]) == 0  # then only frames of the stream (within its 30 s)
+    assert notices == []
+
+
+def test_a_stream_wait_falls_back_to_polling_without_the_stream(
+    scripted_server: Any,
+) -> None:
+    """A server without /wsjob answers the upgrade with a 404: the wait polls instead."""
+    url, received = scripted_server(
+        [
+            (404, {"code": "PathNotFound", "message": "", "requestID": "r"}),
+            (200, {"id": "a", "status": "running"}),
+            (200, {"id": "a", "status": "succeeded"}),
+        ]
+    )
+    settings = ClientSettings.for_server(url, "root", "paddleflow")
+    notices: list[str] = []
+    with PaddleFlowClient(settings, token_cache=TokenCache.in_memory()) as client:
+        result = wait_for_jobs(client, ["a"], poll_interval=0.05, notice=notices.append)
+    assert result.ok
+    assert received[1] == "GET /api/paddleflow/v1/wsjob"
+    assert received[2:] == ["GET /api/paddleflow/v1/job/a"] * 2
+    (notice,) = notices
+    # (this HTTP/1.0 server's 404 is no valid answer to an upgrade; an HTTP/1.1 one is refused)
+    assert notice.startswith("the server offers no watch stream (")
+    assert notice.endswith("; polling every 0.05 s instead")
