@@ -80,6 +80,25 @@ def test_creates_bench_small():
     assert "Good creates answered 200: 8; jobs stored: 8 (all of them)" in output
 
 
+def test_scale_bench_small():
+    output = _run_bench("scale.py", "--stored", "2000", "--pending", "20", "--runs", "1")
+    (no_filter,) = _table_rows(output, "no filter")
+    assert no_filter[1] == "1000"
+    (shard,) = _table_rows(output, "label shard (1%)")
+    assert shard[1] == "20"
+    (pending,) = _table_rows(output, "status pending (1.0%)")
+    assert pending[1] == "20"
+    assert "20 pending jobs)" in output  # the scheduling pass saw them, and started none
+
+
+def test_applynew_bench_small():
+    output = _run_bench("applynew.py", "--count", "12", "--parallelism", "3", "--runs", "1")
+    (apply_row,) = _table_rows(output, "`pfctl apply`, 12 new jobs, --parallelism 3")
+    assert apply_row[3] == "16"  # 1 login, 1 list, 2 for the preflight, 12 creates
+    (baseline,) = _table_rows(output, "12 creates from 3 keep-alive clients (baseline)")
+    assert baseline[-1] == "1.00x"
+
+
 @pytest.mark.skipif(not CHECK_JSONSCHEMA.exists(), reason="bench/.venv has no check-jsonschema")
 def test_validate_bench_small():
     output = _run_bench("validate.py", "--count", "100", "--per-file", "25")
