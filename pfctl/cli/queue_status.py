@@ -5,9 +5,10 @@ Read through PaddleFlow's own routes only (``GET /queue``, ``GET /queue/{name}``
 ``queue`` and ``status``), so the same report works against a PaddleFlow deployment. A user who is
 not root sees only their own jobs there, so the counts are of the jobs the user may see.
 
-The order is PaddleFlow's (``QueueInfo.JobOrderFn`` in ``pkg/job/api/queue.go``): by the
-queue's sort policies in the order its ``schedulingPolicy`` lists them (``priority``: higher
-first, VERY_HIGH .. VERY_LOW), then by creation time, then by id.
+The order is the one the local scheduler serves (``pfctl.spec.queue_order``, PaddleFlow's
+``QueueInfo.JobOrderFn`` in ``pkg/job/api/queue.go``): by priority, higher first (VERY_HIGH ..
+VERY_LOW), when the queue's ``schedulingPolicy`` lists ``priority``, then by creation time
+(``acceptTime``, to the second), then by id.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pfctl.spec.rules import DEFAULT_PRIORITY, priority_rank
+from pfctl.spec.queue_order import create_time_seconds, order_key, orders_by_priority
+from pfctl.spec.rules import DEFAULT_PRIORITY
 from pfctl.spec.statuses import INIT, PENDING, RUNNING
 
 if TYPE_CHECKING:
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
 WAITING_STATUSES = (INIT, PENDING)
 #: The keys pfctl adds to a queue object in its JSON and YAML output.
 PENDING_KEY, RUNNING_KEY, ORDER_KEY = "pendingJobs", "runningJobs", "pendingOrder"
-#: The sort policies PaddleFlow registers (``pkg/job/queue/sortpolicy``).
-PRIORITY_POLICY = "priority"
 _ORDER_FIELDS = ("id", "name", "status", "acceptTime", "message")
 
 
@@ -42,11 +42,11 @@ def pending_order(
     jobs: Iterable[Mapping[str, Any]], scheduling_policy: Sequence[str] | None
 ) -> list[Mapping[str, Any]]:
     """``jobs`` in the order the queue considers them (see the module's docstring)."""
-    by_priority = PRIORITY_POLICY in (scheduling_policy or ())
+    by_priority = orders_by_priority(scheduling_policy)
 
-    def key(job: Mapping[str, Any]) -> tuple[int, str, str]:
-        rank = priority_rank(job_priority(job)) if by_priority else 0
-        return rank, str(job.get("acceptTime") or job.get("createTime") or ""), str(job.get("id"))
+    def key(job: Mapping[str, Any]) -> tuple[int, int, str]:
+        created = create_time_seconds(job.get("acceptTime") or job.get("createTime"))
+        return order_key(by_priority, job_priority(job), created, str(job.get("id")))
 
     return sorted(jobs, key=key)
 

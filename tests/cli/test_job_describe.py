@@ -113,6 +113,7 @@ def reserving_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
 def test_describe_a_pending_job_says_why(reserving_server: ServerHandle, tmp_path: Path) -> None:
     root = login(reserving_server.url)
     body = {"name": "four", "namespace": "default", "maxResources": {"cpu": "4", "mem": "8Gi"}}
+    body["schedulingPolicy"] = ["priority"]  # ordered by priority: "of higher priority" below
     assert root.post("/queue", json=body).status_code == 200
 
     def sized(cpu: str, priority: str, command: str = "true") -> str:

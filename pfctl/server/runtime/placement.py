@@ -1,17 +1,21 @@
 """Which pending jobs start now: the scheduling decision, pure and deterministic.
 
-Per queue, pending jobs are taken in order: higher priority first (VERY_HIGH .. VERY_LOW), then
-earlier accept time, then id. A job starts when its request fits in what the queue has left.
-A job that does not fit is skipped, and smaller jobs behind it may start (backfill), but only
-while it has waited less than ``reserve_after_seconds``: after that it holds a reservation, and
-nothing behind it in its queue starts until it has started. A job bigger than the whole queue
-can never start, so it never reserves. A queue held by a reservation also admits no new
-workflow node (``reserved`` of a ``Decision``). See docs/scheduler.md.
+Per queue, pending jobs are taken in the queue's order (``pfctl.spec.queue_order``,
+PaddleFlow's ``JobOrderFn``): higher priority first (VERY_HIGH .. VERY_LOW) when the queue's
+``schedulingPolicy`` lists ``priority``, then creation time to the second, then id. A job
+starts when its request fits in what the queue has left. A job that does not fit is skipped,
+and smaller jobs behind it may start (backfill), but only while it has waited less than
+``reserve_after_seconds``: after that it holds a reservation, and nothing behind it in its queue
+starts until it has started. A job bigger than the whole queue can never start, so it never
+reserves. A queue held by a reservation also admits no new workflow node (``reserved`` of a
+``Decision``). See docs/scheduler.md.
 
 Every job that does not start is told why (``Decision.waiting``), as Slurm names a pending job's
 reason: ``reservation`` when it would fit but its queue is held for a job ahead of it;
-``priority`` when jobs of higher priority wait ahead of it; ``capacity`` otherwise (the queue's
-free room is too small, or the queue is not open). ``waiting_message`` puts it in words.
+``priority`` when jobs that come strictly before it in the queue's order wait ahead of it (of
+higher priority, or created earlier on a queue without the priority policy); ``capacity``
+otherwise (the queue's free room is too small, or the queue is not open). ``waiting_message``
+puts it in words.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pfctl.spec import resources
+from pfctl.spec.queue_order import order_key, orders_by_priority, precedes_group
 from pfctl.spec.resources import Resources
-from pfctl.spec.rules import UPDATE_PRIORITIES, priority_rank
 
 #: How long a job that does not fit lets smaller jobs behind it start before it reserves.
 DEFAULT_RESERVE_AFTER_SECONDS = 60.0
@@ -39,9 +43,13 @@ class PendingJob:
     request: Resources = field(default_factory=dict)
 
 
-def queue_order(jobs: Iterable[PendingJob]) -> list[PendingJob]:
-    """The jobs in the order their queue serves them."""
-    return sorted(jobs, key=lambda job: (priority_rank(job.priority), job.accepted_at, job.job_id))
+def queue_order(jobs: Iterable[PendingJob], by_priority: bool) -> list[PendingJob]:
+    """The jobs of one queue in the order it serves them (``queue_order.order_key``)."""
+    return sorted(jobs, key=lambda job: _key(job, by_priority))
+
+
+def _key(job: PendingJob, by_priority: bool) -> tuple[int, int, str]:
+    return order_key(by_priority, job.priority, job.accepted_at, job.job_id)
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,10 @@ class Waiting:
     queue: str
     request: Resources
     free: Resources  # the queue's room left after this pass's starts
-    ahead: int = 0  # jobs of higher priority waiting ahead of it ("priority")
+    ahead: int = 0  # jobs waiting strictly ahead of it in the queue's order ("priority")
     held_for: str = ""  # the job holding the queue's reservation ("reservation")
     queue_open: bool = True  # False: the queue is closed or gone ("capacity")
+    by_priority: bool = True  # "ahead" means of higher priority; False: created earlier
 
     def detail(self) -> dict[str, object]:
         """The structured part of a ``waiting`` event."""
@@ -75,6 +84,7 @@ class Waiting:
         detail["free"] = resources.to_strings(self.free)
         if self.reason == "priority":
             detail["ahead"] = self.ahead
+            detail["order"] = "priority" if self.by_priority else "createTime"
         if self.reason == "reservation":
             detail["heldFor"] = self.held_for
         if not self.queue_open:
@@ -111,7 +121,8 @@ def waiting_message(waiting: Waiting) -> str:
         return f"waiting in queue {queue}: its room is held for job {waiting.held_for}"
     if waiting.reason == "priority":
         plural = "job" if waiting.ahead == 1 else "jobs"
-        return f"waiting in queue {queue} behind {waiting.ahead} {plural} of higher priority"
+        kind = "of higher priority" if waiting.by_priority else "created earlier"
+        return f"waiting in queue {queue} behind {waiting.ahead} {plural} {kind}"
     if not waiting.queue_open:
         return f"waiting for queue {queue}, which is not open"
     return f"waiting for room in queue {queue}: needs {_shortfall(waiting.request, waiting.free)}"
@@ -129,9 +140,11 @@ def choose_jobs_to_start(
     pending: Sequence[PendingJob],
     now: float,
     reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,
+    *,
+    policies: Mapping[str, Sequence[str]] | None = None,
 ) -> list[str]:
     """The ids of the pending jobs to start now, in start order (``decide(...).start``)."""
-    return decide(capacity, used, pending, now, reserve_after_seconds).start
+    return decide(capacity, used, pending, now, reserve_after_seconds, policies=policies).start
 
 
 def decide(
@@ -140,11 +153,14 @@ def decide(
     pending: Sequence[PendingJob],
     now: float,
     reserve_after_seconds: float = DEFAULT_RESERVE_AFTER_SECONDS,
+    *,
+    policies: Mapping[str, Sequence[str]] | None = None,
 ) -> Decision:
     """Which pending jobs start now, and which queues are held by a reservation.
 
     ``capacity`` maps a queue name to its max resources, ``used`` to the sum of its running
-    jobs' requests. Jobs of a queue missing from ``capacity`` do not start.
+    jobs' requests, ``policies`` to its ``schedulingPolicy`` (none: served by creation time).
+    Jobs of a queue missing from ``capacity`` do not start.
     """
     by_queue: dict[str, list[PendingJob]] = {}
     for job in pending:
@@ -153,7 +169,8 @@ def decide(
     reserved: set[str] = set()
     waiting: dict[str, Waiting] = {}
     for queue_name in sorted(by_queue):
-        ordered = queue_order(by_queue[queue_name])
+        by_priority = orders_by_priority((policies or {}).get(queue_name))
+        ordered = queue_order(by_queue[queue_name], by_priority)
         if queue_name not in capacity:
             for job in ordered:
                 waiting[job.job_id] = Waiting("capacity", queue_name, job.request, {}, 0, "", False)
@@ -175,28 +192,43 @@ def decide(
                 holder = job.job_id
                 break
         free = resources.subtract(maximum, in_use)
-        waiting.update(_reasons(queue_name, ordered, started, free, holder))
+        waiting.update(
+            _reasons(queue_name, ordered, started, free, holder, by_priority=by_priority)
+        )
     return Decision(chosen, frozenset(reserved), waiting)
 
 
 def _reasons(
-    queue: str, ordered: list[PendingJob], started: set[str], free: Resources, holder: str
+    queue: str,
+    ordered: list[PendingJob],
+    started: set[str],
+    free: Resources,
+    holder: str,
+    *,
+    by_priority: bool,
 ) -> dict[str, Waiting]:
-    """Why each job of one queue (in queue order) that did not start waits: one walk."""
+    """Why each job of one queue (in queue order) that did not start waits: one walk. The jobs
+    ahead of a job are the waiting ones of a smaller group (``queue_order.precedes_group``):
+    the queue's order sorts by group first, so they are those seen before its group began."""
     reasons: dict[str, Waiting] = {}
-    waiting_by_rank = [0] * len(UPDATE_PRIORITIES)
+    seen = 0  # waiting jobs walked so far
+    group: tuple[int, ...] | None = None
+    ahead = 0  # waiting jobs walked before the current group began
     behind_holder = False
     for job in ordered:
         if job.job_id in started:
             continue
-        rank = priority_rank(job.priority)
-        ahead = sum(waiting_by_rank[:rank])
+        job_group = precedes_group(_key(job, by_priority), by_priority)
+        if job_group != group:
+            group, ahead = job_group, seen
         if behind_holder and resources.fits(job.request, free):
             reasons[job.job_id] = Waiting("reservation", queue, job.request, free, held_for=holder)
         elif ahead:
-            reasons[job.job_id] = Waiting("priority", queue, job.request, free, ahead=ahead)
+            reasons[job.job_id] = Waiting(
+                "priority", queue, job.request, free, ahead=ahead, by_priority=by_priority
+            )
         else:
             reasons[job.job_id] = Waiting("capacity", queue, job.request, free)
-        waiting_by_rank[rank] += 1
+        seen += 1
         behind_holder = behind_holder or job.job_id == holder
     return reasons

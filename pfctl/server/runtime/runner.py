@@ -173,11 +173,13 @@ class LocalRuntime:
         queue_names |= {job.queue for job in pending} | set(self._published_used)
         capacity: dict[str, Resources] = {}
         places: dict[str, tuple[str, str]] = {}  # queue: (namespace, cluster name)
+        policies: dict[str, list[str]] = {}  # queue: its schedulingPolicy (the order it serves)
         for name in queue_names:
             queue = self._store.get_queue(name)
             if queue is not None and queue.status == "open":
                 capacity[name] = queue.max_amounts
                 places[name] = (queue.namespace, queue.cluster_name)
+                policies[name] = queue.scheduling_policy
         candidates = [
             placement.PendingJob(
                 job_id=job.id,
@@ -198,6 +200,7 @@ class LocalRuntime:
                 candidates,
                 time.time(),
                 self._reserve_after_seconds,
+                policies=policies,
             )
             for job_id in decision.start:
                 job = by_id[job_id]

@@ -52,8 +52,11 @@ def sized(command: str, cpu: str, queue: str, priority: str = "NORMAL") -> dict[
     )
 
 
-def make_queue(server: RuntimeServer, name: str, cpu: str) -> None:
-    body = {"name": name, "namespace": "default", "maxResources": {"cpu": cpu, "mem": "8Gi"}}
+def make_queue(server: RuntimeServer, name: str, cpu: str, *policy: str) -> None:
+    body: dict[str, Any] = {"name": name, "namespace": "default"}
+    body["maxResources"] = {"cpu": cpu, "mem": "8Gi"}
+    if policy:
+        body["schedulingPolicy"] = list(policy)
     response = server.call("POST", "/queue", json=body)
     assert response.status_code == 200, response.text
 
@@ -117,7 +120,7 @@ def test_pending_reasons_capacity_priority_and_reservation(
     runtime_server: StartServer, tmp_path: Path
 ) -> None:
     server = runtime_server(reserve_after_seconds=0.0)
-    make_queue(server, "four", "4")
+    make_queue(server, "four", "4", "priority")  # ordered by priority
     gate = tmp_path / "gate"
     running = server.create(
         "single", sized(f"while [ ! -e {gate} ]; do sleep 0.05; done", "2", "four")
@@ -154,6 +157,7 @@ def test_pending_reasons_capacity_priority_and_reservation(
     assert waits[small][-1]["reason"] == "reservation"
     assert waits[small][-1]["detail"]["heldFor"] == big
     assert waits[low][-1]["reason"] == "priority" and waits[low][-1]["detail"]["ahead"] == 2
+    assert waits[low][-1]["detail"]["order"] == "priority"
     # The reason did not change over the passes since: no more waiting events for the big job.
     seen = events_of(server, big)["lastSeq"]
     time.sleep(1.0)  # five scheduling passes (tick 0.2 s) with the same reason

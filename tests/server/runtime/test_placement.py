@@ -6,9 +6,12 @@ from hypothesis import strategies as st
 from pfctl.server.runtime.placement import (
     PendingJob,
     choose_jobs_to_start,
-    priority_rank,
     queue_order,
 )
+from pfctl.spec.rules import priority_rank
+
+#: The queue ``q`` ordered by priority (its ``schedulingPolicy`` lists it).
+BY_PRIORITY = {"q": ["priority"]}
 
 
 def cpu(amount: int) -> dict[str, Decimal]:
@@ -28,11 +31,20 @@ def test_queue_order_is_priority_then_accept_time() -> None:
         PendingJob("high-early", "q", "HIGH", 2.0),
         PendingJob("very-high", "q", "VERY_HIGH", 9.0),
     ]
-    assert [job.job_id for job in queue_order(jobs)] == [
+    assert [job.job_id for job in queue_order(jobs, True)] == [
         "very-high",
         "high-early",
         "high-late",
         "low-early",
+    ]
+    # Without the priority policy: creation time only, to the second, then id.
+    same_second = [*jobs, PendingJob("a-low", "q", "LOW", 5.9)]
+    assert [job.job_id for job in queue_order(same_second, False)] == [
+        "low-early",
+        "high-early",
+        "a-low",
+        "high-late",
+        "very-high",
     ]
 
 
@@ -41,8 +53,10 @@ def test_only_what_fits_starts_in_priority_order() -> None:
         PendingJob("normal", "q", "NORMAL", 1.0, cpu(1)),
         PendingJob("high", "q", "HIGH", 2.0, cpu(1)),
     ]
-    started = choose_jobs_to_start({"q": cpu(1)}, {}, pending, now=3.0)
+    started = choose_jobs_to_start({"q": cpu(1)}, {}, pending, now=3.0, policies=BY_PRIORITY)
     assert started == ["high"]
+    # A queue without the priority policy serves the earlier job.
+    assert choose_jobs_to_start({"q": cpu(1)}, {}, pending, now=3.0) == ["normal"]
 
 
 def test_running_jobs_use_capacity() -> None:
@@ -111,7 +125,10 @@ def test_started_jobs_always_fit_and_the_fitting_head_always_starts(
 ) -> None:
     capacity = {"q1": cpu(capacity_cpu), "q2": cpu(capacity_cpu)}
     used = {"q1": cpu(min(used_cpu, capacity_cpu))}
-    started = choose_jobs_to_start(capacity, used, pending, now=2000.0)
+    # q1 is ordered by priority, q2 by creation time.
+    started = choose_jobs_to_start(
+        capacity, used, pending, now=2000.0, policies={"q1": ["priority"]}
+    )
     assert len(started) == len(set(started))
     by_id = {job.job_id: job for job in pending}
     for queue_name in ("q1", "q2"):
@@ -125,6 +142,7 @@ def test_started_jobs_always_fit_and_the_fitting_head_always_starts(
         )
         in_use = used.get(queue_name, {}).get("cpu", Decimal(0))
         assert total + in_use <= capacity_cpu or total == 0
-        ordered = queue_order(job for job in pending if job.queue == queue_name)
+        jobs = [job for job in pending if job.queue == queue_name]
+        ordered = queue_order(jobs, queue_name == "q1")
         if ordered and ordered[0].request["cpu"] + in_use <= capacity_cpu:
             assert ordered[0].job_id in started

@@ -12,12 +12,11 @@ from .helpers import FINAL, RuntimeServer, process_running, single
 StartServer = Callable[..., RuntimeServer]
 
 
-def make_queue(server: RuntimeServer, name: str, cpu: str, mem: str) -> None:
-    response = server.call(
-        "POST",
-        "/queue",
-        json={"name": name, "namespace": "default", "maxResources": {"cpu": cpu, "mem": mem}},
-    )
+def make_queue(server: RuntimeServer, name: str, cpu: str, mem: str, *policy: str) -> None:
+    body = {"name": name, "namespace": "default", "maxResources": {"cpu": cpu, "mem": mem}}
+    if policy:
+        body["schedulingPolicy"] = list(policy)
+    response = server.call("POST", "/queue", json=body)
     assert response.status_code == 200, response.text
 
 
@@ -31,7 +30,7 @@ def test_priority_order_on_a_queue_that_fits_one_job(
     runtime_server: StartServer, tmp_path: Path
 ) -> None:
     server = runtime_server()
-    make_queue(server, "one-at-a-time", "1", "1Gi")
+    make_queue(server, "one-at-a-time", "1", "1Gi", "priority")  # ordered by priority
     order = tmp_path / "order.txt"
     gate = tmp_path / "gate"
     blocker = server.create(

@@ -1,0 +1,62 @@
+"""The order in which a queue considers its waiting jobs: one rule for the local scheduler and
+for ``pfctl queue show``, so the order a user is shown is the order jobs start in.
+
+PaddleFlow's rule (``QueueInfo.JobOrderFn``, ``pkg/job/api/queue.go``): the sort policies the
+queue's ``schedulingPolicy`` lists, in that order, then creation time, earliest first, then job
+id. The one sort policy PaddleFlow registers is ``priority`` (``pkg/job/queue/sortpolicy``:
+higher first); other names are skipped with a warning. A queue created without a
+``schedulingPolicy`` (``default-queue`` among them) has none, so it serves its jobs by creation
+time.
+
+Creation time counts to the second, as PaddleFlow's API shows it (``acceptTime``,
+``YYYY-MM-DD HH:MM:SS``): a client that reads the job list computes the same order as the
+server, and jobs created in the same second go by id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime
+
+from pfctl.spec.rules import priority_rank
+
+#: The sort policy PaddleFlow registers (``sortpolicy.PriorityPolicyName``).
+PRIORITY_POLICY = "priority"
+#: How the API writes a creation time (PaddleFlow's ``2006-01-02 15:04:05``, local time).
+CREATE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+#: A job's place: (priority rank or 0, creation second, id); smaller is served first.
+OrderKey = tuple[int, int, str]
+
+
+def orders_by_priority(scheduling_policy: Iterable[str] | None) -> bool:
+    """Whether a queue with this ``schedulingPolicy`` serves higher priorities first."""
+    return PRIORITY_POLICY in (scheduling_policy or ())
+
+
+def create_second(epoch_seconds: float) -> int:
+    """The whole second a creation time shows as (the microsecond rounding ``datetime`` does
+    before it drops the fraction, then the floor)."""
+    return math.floor(round(epoch_seconds, 6))
+
+
+def create_time_seconds(text: str | None) -> float:
+    """The epoch seconds of a creation time as the API writes it; 0 when empty or malformed
+    (such a job goes first among its priority)."""
+    try:
+        return datetime.strptime(str(text or ""), CREATE_TIME_FORMAT).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def order_key(by_priority: bool, priority: str | None, created: float, job_id: str) -> OrderKey:
+    """Where a job stands in its queue: sort a queue's jobs by this key."""
+    return (priority_rank(priority) if by_priority else 0, create_second(created), job_id)
+
+
+def precedes_group(key: OrderKey, by_priority: bool) -> tuple[int, ...]:
+    """The part of the key that puts a job strictly ahead of another: its priority on a queue
+    ordered by priority, its creation second otherwise. A job waits *behind* the waiting jobs
+    whose group is smaller than its own (``Priority:`` pending reason)."""
+    return key[:1] if by_priority else key[:2]
