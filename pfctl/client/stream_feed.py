@@ -27,8 +27,12 @@ RESYNC_SECONDS = 30.0
 
 
 def stderr_notice(line: str) -> None:
-    """What the stream says, on stderr: ``pfctl: the watch stream was cut ...``."""
-    print(f"pfctl: {line}", file=sys.stderr, flush=True)
+    """What the stream says, on stderr: ``pfctl: the watch stream was cut ...``; on a terminal
+    the line first clears the wait's progress line (which the next poll draws again below)."""
+    from pfctl.spec.paths import escape_text
+
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    print(f"{clear}pfctl: {escape_text(line)}", file=sys.stderr, flush=True)
 
 
 def stream_feed(
