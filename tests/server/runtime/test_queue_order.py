@@ -85,7 +85,9 @@ def test_a_queue_without_the_priority_policy_serves_by_creation_time(
 ) -> None:
     server = runtime_server()
     make_queue(server, "fifo")
+    # As in PaddleFlow, neither a queue created without a policy nor the default queue has one.
     assert "schedulingPolicy" not in server.call("GET", "/queue/fifo").json()
+    assert "schedulingPolicy" not in server.call("GET", "/queue/default-queue").json()
     gate, order, ids = fill_then_queue(server, "fifo", tmp_path, JOBS)
     early, mid, late = ids["early-low"], ids["mid-normal"], ids["late-high"]
     assert wait_message(server, early, "Capacity:") == (
