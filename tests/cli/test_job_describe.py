@@ -181,11 +181,14 @@ def test_events_watch_follows_until_the_job_finishes(pf_server: Any, pfctl: Any,
     )
     wait_until(lambda: status_of(pfctl, job_id) == "running", "running")
     process = start_pfctl("job", "events", job_id, "-w", "--interval", "0.2", server=pf_server)
-    time.sleep(1.0)  # the events so far are printed, the watch has begun
+    assert process.stdout is not None
+    header = process.stdout.readline()  # the events so far are read: the watch begins
+    assert header.split() == ["SEQ", "TIME", "KIND", "WHERE", "MESSAGE"]
+    so_far = [process.stdout.readline() for _ in range(4)]  # accepted ... replica-started
     gate.touch()
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
-    kinds = [line.split()[2] for line in out.splitlines()[1:]]
+    kinds = [line.split()[2] for line in [*so_far, *out.splitlines()]]
     assert kinds[0] == "accepted" and kinds[-2:] == ["replica-exited", "finished"]
     assert len(kinds) == len(set(kinds))  # each event once
     assert "polling" not in err  # the server has the stream

@@ -196,3 +196,25 @@ def test_list_watch_polls_a_server_without_the_stream(scripted_server: Any) -> N
     assert "pfctl: the server offers no watch stream (" in result.stderr
     assert "; polling every 0.1 s instead" in result.stderr
     assert received[2] == "GET /api/paddleflow/v1/wsjob"
+
+
+def test_job_wait_reads_the_stream_across_a_server_restart(
+    start_pf_server: Any, tmp_path: Path
+) -> None:
+    """`job wait` on a server without executor (the job stays `init`): the server restarts
+    while it waits, the wait reconnects and reads the job again, and sees it stopped."""
+    server = start_pf_server(args=["--no-executor"])
+    job_id = create_job(server, tmp_path)
+    process = start_pfctl("job", "wait", job_id, "-o", "json", server=server)
+    assert process.stderr is not None
+    # The stream opens before the first read, which prints the job's status on stderr.
+    assert process.stderr.readline() == f"{job_id}: init\n"
+    server.stop()
+    again = start_pf_server(server.data_dir, server.port, args=["--no-executor"])
+    assert run_pfctl("job", "stop", job_id, server=again).returncode == 0
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err  # terminated: the answer is no
+    assert '"status": "terminated"' in out
+    assert "pfctl: the watch stream was cut (" in err
+    assert "pfctl: watch stream reconnected" in err
+    assert "Traceback" not in err
