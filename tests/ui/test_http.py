@@ -160,8 +160,13 @@ def test_the_spec_masks_secrets_as_plans_do_and_names_are_escaped(
         command="true",
         name="<script>x</script>",
         env={"DB_PASSWORD": "hunter2-secret", "PLAIN": "visible-value"},
+        labels={"note": "<b>bold</b>"},
     )
-    page = _session(pf_server).get(f"{pf_server.url}/ui/jobs/{job_id}", timeout=30).text
+    browser = _session(pf_server)
+    listing = browser.get(f"{pf_server.url}/ui/jobs", params={"q": job_id}, timeout=30).text
+    assert "<b>bold</b>" not in listing
+    assert '<span class="label">note=&lt;b&gt;bold&lt;/b&gt;</span>' in listing
+    page = browser.get(f"{pf_server.url}/ui/jobs/{job_id}", timeout=30).text
     assert "hunter2-secret" not in page
     assert "DB_PASSWORD: (sensitive)" in page
     assert "visible-value" in page
