@@ -26,6 +26,7 @@ from pfctl.cli.output import OutputFormat
 
 if TYPE_CHECKING:
     from pfctl.client.events import JobEvents
+    from pfctl.client.stream import JobStream
 
 EventsOutputOption = Annotated[
     OutputFormat | None,
@@ -98,47 +99,58 @@ def events(
     changed, or every --interval without one (GET .../events?after=SEQ). Against a PaddleFlow
     server, which has no pfctl events route (it answers 404), the events are those of the
     eventList of GET /log/job, in PaddleFlow's format."""
+    from pfctl.cli.job_watch import stderr_notice
+    from pfctl.client.stream import open_stream
+
+    with open_client(server, user, password, pf_config, request_timeout) as client:
+        # With -w the stream opens first, so that no change falls between the read and it.
+        stream = open_stream(client, stderr_notice, interval) if watch else None
+        try:
+            _print_events(client, job_id, output, watch=watch, interval=interval, stream=stream)
+        finally:
+            if stream is not None:
+                stream.close()
+
+
+def _print_events(
+    client: Any,
+    job_id: str,
+    output: OutputFormat | None,
+    *,
+    watch: bool,
+    interval: float,
+    stream: JobStream | None,
+) -> None:
     from pfctl.cli.describe_view import EVENT_HEADERS, aligned, event_row, row_line
     from pfctl.cli.output import render_data
     from pfctl.client.events import FINISHED, follow_events, read_events
 
-    with open_client(server, user, password, pf_config, request_timeout) as client:
-        page = read_events(client, job_id)
-        if output in (OutputFormat.JSON, OutputFormat.YAML) and not watch:
-            data = {
-                "jobID": job_id,
-                "events": page.events,
-                "dropped": page.dropped,
-                "lastSeq": page.last_seq,
-            }
-            typer.echo(render_data(data, output))
-            return
-        lines = aligned(EVENT_HEADERS, [event_row(event) for event in page.events])
-        compact = output in (OutputFormat.JSON, OutputFormat.YAML)
+    page = read_events(client, job_id)
+    if output in (OutputFormat.JSON, OutputFormat.YAML) and not watch:
+        data = {
+            "jobID": job_id,
+            "events": page.events,
+            "dropped": page.dropped,
+            "lastSeq": page.last_seq,
+        }
+        typer.echo(render_data(data, output))
+        return
+    lines = aligned(EVENT_HEADERS, [event_row(event) for event in page.events])
+    compact = output in (OutputFormat.JSON, OutputFormat.YAML)
+    if compact:
+        for event in page.events:
+            typer.echo(_compact(event))
+    else:
+        typer.echo("\n".join(lines))
+    if not watch or any(event.get("kind") == FINISHED for event in page.events):
+        return
+    widths = _widths(lines[0])
+    followed = follow_events(client, job_id, after=page.last_seq, interval=interval, stream=stream)
+    for event in followed:
         if compact:
-            for event in page.events:
-                typer.echo(_compact(event))
+            typer.echo(_compact(event))
         else:
-            typer.echo("\n".join(lines))
-        if not watch or any(event.get("kind") == FINISHED for event in page.events):
-            return
-        widths = _widths(lines[0])
-        from pfctl.cli.job_watch import stderr_notice
-        from pfctl.client.stream import open_stream
-
-        stream = open_stream(client, stderr_notice, interval)
-        try:
-            followed = follow_events(
-                client, job_id, after=page.last_seq, interval=interval, stream=stream
-            )
-            for event in followed:
-                if compact:
-                    typer.echo(_compact(event))
-                else:
-                    typer.echo(row_line(event_row(event), widths))
-        finally:
-            if stream is not None:
-                stream.close()
+            typer.echo(row_line(event_row(event), widths))
 
 
 def _widths(header: str) -> list[int]:

@@ -62,7 +62,7 @@ def watch_changes(
     if stream is not None:
         offset = None if first.server_time is None else first.server_time - time.time()
         try:
-            yield from _stream_changes(client, stream, filters, seen, offset)
+            yield from _stream_changes(client, stream, filters, seen, offset=offset, since=since)
         except StreamUnavailable as exc:
             stream.notice(f"{exc}; polling every {interval:g} s instead")
             since = None
@@ -82,23 +82,29 @@ def _stream_changes(
     stream: JobStream,
     filters: Mapping[str, Any],
     seen: dict[str, tuple[Any, ...]],
+    *,
     offset: float | None,
+    since: int | None,
 ) -> Iterator[dict[str, Any]]:
-    """The changes the stream carries, and those of a listing after each (re)connection."""
+    """The changes the stream carries, and those of a listing after each (re)connection: the
+    first lists the jobs updated ``since`` the shown list, the next ones those updated since
+    the stream was last known alive (by the server's clock, ``offset`` from this one's)."""
     alive = time.time()
     catch_up = True
     while True:
         if catch_up:
             query = dict(filters)
-            if offset is not None:
-                query["timestamp"] = changes_since(alive + offset)
+            if since is not None:
+                query["timestamp"] = since
             page = client.list_jobs(max_keys=1000, **query)
             if page.server_time is not None:
                 offset = page.server_time - time.time()
             yield from _changed(page.jobs, seen)
         news = stream.receive(STREAM_WAIT)
         catch_up = news.reconnected
-        if not news.reconnected:
+        if news.reconnected:
+            since = None if offset is None else changes_since(alive + offset)
+        else:
             alive = time.time()
         yield from _changed([job for job in news.jobs if _matches(job, filters)], seen)
 
@@ -116,7 +122,7 @@ def watch_jobs(
     ``{"id", "status": "gone"}``), until every one is final or gone."""
     seen = {str(job.get("id")): _state(job) for job in jobs}
     open_ids = [job_id for job, job_id in zip(jobs, seen, strict=True) if not _ended(job)]
-    checked = clock()
+    checked = clock() - RECHECK_SECONDS  # read them once the stream is open: what came between
     while open_ids:
         if stream is not None:
             try:

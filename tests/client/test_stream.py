@@ -54,7 +54,9 @@ def test_frames_are_the_jobs_and_only_the_users(pf_server: ServerHandle, root: A
             mine = user.create_job("single", fresh_single("true"))
             seen_by_root = frames_until(root_stream, roots_job, "succeeded")
             seen_by_user = frames_until(user_stream, mine, "succeeded")
-    finished = next(job for job in seen_by_root if job["status"] == "succeeded")
+    finished = next(
+        job for job in seen_by_root if job["id"] == roots_job and job["status"] == "succeeded"
+    )
     assert finished == root.get_job(roots_job)  # the whole job object, runtime included
     assert {job["id"] for job in seen_by_user} == {mine}  # never root's job
     assert root_stream.connections == 1 and user_stream.connections == 1
