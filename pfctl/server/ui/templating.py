@@ -31,6 +31,13 @@ def clock(epoch_seconds: float | None) -> str:
     return datetime.fromtimestamp(epoch_seconds).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def short_clock(epoch_seconds: float | None) -> str:
+    """A stored time without the year and the zone (``12-04 21:10:03``), for narrow tables."""
+    if epoch_seconds is None:
+        return ""
+    return datetime.fromtimestamp(epoch_seconds).strftime("%m-%d %H:%M:%S")
+
+
 def duration(seconds: float | None) -> str:
     """``1h02m``, ``3m05s``, ``12s`` ("" when unknown)."""
     if seconds is None:
@@ -58,6 +65,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["clock"] = clock
+    env.filters["short_clock"] = short_clock
     env.filters["duration"] = duration
     return env
 
