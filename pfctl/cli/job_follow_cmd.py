@@ -134,6 +134,16 @@ def logs(
             "--interval", metavar=DURATION_METAVAR, parser=duration, help="Time between polls."
         ),
     ] = 2.0,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            help="The cluster to name in the log requests (default: the cluster of the job's "
+            "queue, which a server shows a non-root user only for a queue granted to them).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         LogFormat,
         typer.Option(
@@ -172,7 +182,12 @@ def logs(
     with open_client(server, user, password, pf_config, request_timeout) as client:
         if output is not LogFormat.TEXT:
             answer = fetch_job_logs(
-                client, job_id, task_filter=task_filter, on_warning=warn, tail=tail
+                client,
+                job_id,
+                task_filter=task_filter,
+                on_warning=warn,
+                tail=tail,
+                cluster_name=cluster,
             )
             typer.echo(render_data(answer, OutputFormat(output.value)))
             return
@@ -186,6 +201,7 @@ def logs(
             task_filter=task_filter,
             on_warning=warn,
             tail=tail,
+            cluster_name=cluster,
         )
 
 

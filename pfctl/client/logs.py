@@ -6,7 +6,9 @@ PaddleFlow answers with one entry per task (replica or workflow node) in ``taskL
 re-reads the log and prints what was added.
 
 Every request carries what PaddleFlow's route requires (``pkg/apiserver/router/v1/log.go``):
-``lineLimit`` and ``clusterName``, the cluster of the job's queue, looked up once per read.
+``lineLimit`` and ``clusterName``, the cluster of the job's queue, looked up once per read
+(``GET /queue/{name}``, which PaddleFlow shows a non-root user only for a queue granted to them;
+the caller may name the cluster instead).
 
 A :class:`TaskFilter` picks replicas by ``role`` and ``index``. Both are sent as query
 parameters on every request (pfctl's server filters on them; PaddleFlow ignores them) and
@@ -48,11 +50,31 @@ class LogSource(Protocol):
     def get_queue(self, name: str) -> dict[str, Any]: ...
 
 
+class ClusterUnknownError(PfctlError):
+    """The job's queue, whose cluster a log request must name, is not shown to this user."""
+
+    exit_code = ExitCode.FAILURE
+
+
 def job_cluster_name(client: LogSource, job: Mapping[str, Any]) -> str:
     """The ``clusterName`` of ``job``'s queue: PaddleFlow answers a log request only when its
-    ``clusterName`` equals it. ``""`` for a job that names no queue."""
+    ``clusterName`` equals it. ``""`` for a job that names no queue. Raises
+    :class:`ClusterUnknownError` when the server refuses to show the queue (403)."""
+    from pfctl.client.errors import PaddleFlowError
+
     queue = str((job.get("schedulingPolicy") or {}).get("queue") or "")
-    return str(client.get_queue(queue).get("clusterName") or "") if queue else ""
+    if not queue:
+        return ""
+    try:
+        return str(client.get_queue(queue).get("clusterName") or "")
+    except PaddleFlowError as error:
+        if error.status != 403:
+            raise
+        raise ClusterUnknownError(
+            f"a log request names the cluster of the job's queue, and the server does not show "
+            f"queue {queue} to you ({error}): pass --cluster NAME, or ask root to grant the "
+            f"queue (pfctl queue grant USERNAME {queue})"
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -65,9 +87,18 @@ class JobLogReader:
     line_limit: int = DEFAULT_LINE_LIMIT
 
     @classmethod
-    def for_job(cls, client: LogSource, job_id: str, job: Mapping[str, Any]) -> JobLogReader:
-        """A reader of job ``job_id``, whose object (as ``get_job`` returns it) is ``job``."""
-        return cls(client, job_id, job_cluster_name(client, job))
+    def for_job(
+        cls,
+        client: LogSource,
+        job_id: str,
+        job: Mapping[str, Any],
+        cluster_name: str | None = None,
+    ) -> JobLogReader:
+        """A reader of job ``job_id``, whose object (as ``get_job`` returns it) is ``job``;
+        ``cluster_name`` when given, else its queue's cluster."""
+        if cluster_name is None:
+            cluster_name = job_cluster_name(client, job)
+        return cls(client, job_id, cluster_name)
 
     def read(self, *, line_limit: int | None = None, **query: Any) -> dict[str, Any]:
         """One ``GET /log/job`` answer; ``query`` holds the other parameters (wire names)."""
@@ -215,13 +246,15 @@ def fetch_job_logs(
     task_filter: TaskFilter | None = None,
     on_warning: Callable[[str], None] | None = None,
     tail: int | None = None,
+    cluster_name: str | None = None,
 ) -> dict[str, Any]:
     """The ``GET /log/job`` answer, its ``taskList`` narrowed to the tasks ``task_filter`` picks
     (unchanged without a filter). ``on_warning`` receives a message if the server's tasks say
     no role or index; raises :class:`NoMatchingTaskError` if the filter matches no task.
-    ``tail``: only the last ``tail`` lines of each task (else the first 1000)."""
+    ``tail``: only the last ``tail`` lines of each task (else the first 1000).
+    ``cluster_name``: the cluster to name (else the job's queue's)."""
     _check_tail(tail)
-    reader = JobLogReader.for_job(client, job_id, client.get_job(job_id))
+    reader = JobLogReader.for_job(client, job_id, client.get_job(job_id), cluster_name)
     picker = _TaskPicker(task_filter or TaskFilter(), on_warning)
     answer, tasks = _first_answer(reader, picker, tail)
     if picker.task_filter.selects_all:
@@ -241,6 +274,7 @@ def read_job_logs(
     task_filter: TaskFilter | None = None,
     on_warning: Callable[[str], None] | None = None,
     tail: int | None = None,
+    cluster_name: str | None = None,
 ) -> None:
     """Pass each task's log text to ``on_text(task_name, text)``; with ``follow``, keep passing
     new text until the job is in a final status (its last logs included). ``on_tasks`` first
@@ -249,10 +283,11 @@ def read_job_logs(
     ``task_filter`` limits the tasks read; ``on_warning`` receives a message, once, if the
     server's tasks say no role or index (then every task is read). Raises
     :class:`NoMatchingTaskError` if the filter matches none of the job's tasks. ``tail``: start
-    with the last ``tail`` lines of each task (else with the first 1000)."""
+    with the last ``tail`` lines of each task (else with the first 1000). ``cluster_name``: the
+    cluster to name (else the job's queue's)."""
     _check_tail(tail)
     job = client.get_job(job_id)
-    reader = JobLogReader.for_job(client, job_id, job)
+    reader = JobLogReader.for_job(client, job_id, job, cluster_name)
     picker = _TaskPicker(task_filter or TaskFilter(), on_warning)
     finished = not follow or is_final(str(job.get("status", "")))
     answer, tasks = _first_answer(reader, picker, tail)

@@ -212,3 +212,35 @@ def test_logs_of_a_job_on_another_cluster(pfctl: Any, tmp_path: Path, client: An
     followed = pfctl("job", "logs", job_id, "-f", "--interval", "0.2")
     assert (followed.code, followed.out) == (0, "east-1\neast-2\n"), followed.err
     assert pfctl("job", "logs", job_id, "--tail", "1").out == "east-2\n"
+
+
+def test_logs_of_a_job_in_a_queue_not_granted_to_its_user(
+    pfctl: Any, pf_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server shows a non-root user only the queues granted to them, and a log request names
+    the queue's cluster: without a grant, logs says so and how to go on (exit 1); --cluster
+    names the cluster itself."""
+    from tests.helpers.api import create as create_job
+    from tests.helpers.api import login
+
+    root = login(pf_server.url)
+    name = unique_id("logs").replace("-", "")
+    assert root.post("/user", json={"username": name, "password": "secret123"}).ok
+    user = login(pf_server.url, name, "secret123")
+    job_id = create_job(user, command="echo from-an-ungranted-queue")
+    user.wait_status(job_id, {"succeeded"})
+    monkeypatch.setenv("PFCTL_USER", name)
+    monkeypatch.setenv("PFCTL_PASSWORD", "secret123")
+
+    refused = pfctl("job", "logs", job_id)
+    assert refused.code == 1
+    assert refused.out == ""
+    assert "does not show queue default-queue to you" in refused.err
+    assert "pass --cluster NAME" in refused.err
+    assert "pfctl queue grant USERNAME default-queue" in refused.err
+    assert "Traceback" not in refused.err
+
+    named = pfctl("job", "logs", job_id, "--cluster", "default-cluster")
+    assert (named.code, named.out) == (0, "from-an-ungranted-queue\n"), named.err
+    wrong = pfctl("job", "logs", job_id, "--cluster", "no-such-cluster")
+    assert wrong.code == 1 and "no-such-cluster" in wrong.err
