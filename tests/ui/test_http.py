@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.helpers.api import FINAL, Api, create
+from tests.helpers.api import FINAL, Api, create, grant_queue
 from tests.helpers.server import ServerHandle
 
 
@@ -257,3 +257,29 @@ def test_the_timeline_draws_waiting_running_and_finished_segments(
         assert [job_id for job_id, _, _ in rows] == [live, failed, done]  # newest first
     finally:
         root.put(f"/job/{live}", params={"action": "stop"})
+
+
+def test_a_queue_shows_its_capacity_only_to_the_users_it_is_granted_to(
+    pf_server: ServerHandle, root: Api, other_user: Callable[[], Api]
+) -> None:
+    user = other_user()
+    browser = _session(pf_server, user.user_name, "secret123")
+
+    def card(name: str) -> str | None:
+        page = browser.get(f"{pf_server.url}/ui/", timeout=30).text
+        if f'data-queue="{name}"' not in page:
+            return None
+        return page.split(f'data-queue="{name}"', 1)[1].split("</article>", 1)[0]
+
+    assert card("default-queue") is None  # not granted, no job of theirs there
+    timeline = browser.get(f"{pf_server.url}/ui/timeline", timeout=30).text
+    assert "No queue to show" in timeline
+    job_id = create(user, command="true")
+    user.wait_status(job_id, FINAL)
+    hidden = card("default-queue")
+    assert hidden is not None and "not granted to you" in hidden and "bar-row" not in hidden
+    assert browser.get(f"{pf_server.url}/ui/timeline", timeout=30).status_code == 200
+    grant_queue(root, user.user_name, "default-queue")
+    shown = card("default-queue")
+    assert shown is not None and 'data-resource="cpu"' in shown
+    assert "not granted to you" not in shown

@@ -207,7 +207,7 @@ def jobs(visit: Visit) -> Response:
     if found.next_marker:
         next_url = "/ui/jobs?" + urlencode(query.params(marker=found.next_marker))
     first_url = "/ui/jobs?" + urlencode(query.params(marker="")) if query.marker else ""
-    queues = [q.name for q in visit.state.store.catalog.list_queues(after_pk=None, limit=1000)]
+    queues = queries.queue_names(visit.state, visit.user)
     context = visit.context(
         title="Jobs",
         query=query,
@@ -291,8 +291,13 @@ def stop(visit: Visit) -> Response:
 
 def timeline_page(visit: Visit) -> Response:
     """A queue's last hour as a Gantt chart."""
-    names = [q.name for q in visit.state.store.catalog.list_queues(after_pk=None, limit=1000)]
-    queue = visit.request.query_params.get("queue") or DEFAULT_QUEUE
+    names = queries.queue_names(visit.state, visit.user)
+    if not names:
+        message = "No queue to show: none is granted to you and none holds a job of yours."
+        return page("message.html", visit.context(title="Timeline", message=message))
+    queue = visit.request.query_params.get("queue") or (
+        DEFAULT_QUEUE if DEFAULT_QUEUE in names else names[0]
+    )
     if queue not in names:
         return _not_found(visit)
     chart = timeline(visit.state, visit.user, queue)

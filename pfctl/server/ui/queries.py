@@ -1,7 +1,9 @@
 """What the overview and the job list show, read from the store as the API reads it.
 
-A user sees only their own jobs (root sees every job), exactly as ``GET /job`` filters them.
-Queues are shared: every user sees every queue's capacity, as every user may list queues.
+A user sees only their own jobs (root sees every job), exactly as ``GET /job`` filters them, and
+the capacity only of the queues granted to them (root: every queue), as ``GET /queue`` lists
+them; a queue that holds some of their jobs but is not granted to them shows their job counts
+without its capacity.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 from pfctl.server.apierrors import ApiError
 from pfctl.server.state import ServerState
 from pfctl.server.store.accounts import is_root
+from pfctl.server.store.catalog import QueueRecord
 from pfctl.server.store.jobrecords import JobFilter, JobRecord, job_from_list_row
 from pfctl.spec import resources, statuses
 
@@ -63,6 +66,7 @@ class QueueCard:
     status: str
     bars: list[Bar]
     counts: dict[str, int] = field(default_factory=dict)
+    granted: bool = True  # False: the caller may not see the queue's capacity
 
 
 def _text(name: str, amount: Decimal) -> str:
@@ -101,10 +105,28 @@ def queue_cards(state: ServerState, user_name: str) -> list[QueueCard]:
         waiting[job.queue] = resources.add(waiting[job.queue], request)
     counts = status_counts(state, user_name)
     cards = []
-    for queue in store.catalog.list_queues(after_pk=None, limit=1000):
+    for queue in visible_queues(state, user_name):
         bars = _bars(queue.max_amounts, queue.used_amounts, waiting.get(queue.name, {}))
         cards.append(QueueCard(queue.name, queue.status, bars, counts.get(queue.name, {})))
+    shown = {card.name for card in cards}
+    for name in sorted(set(counts) - shown):
+        cards.append(QueueCard(name, "", [], counts[name], granted=False))
     return cards
+
+
+def visible_queues(state: ServerState, user_name: str) -> list[QueueRecord]:
+    """The queues whose capacity the caller may see: every queue for root, else those granted to
+    them (as ``GET /queue`` lists them)."""
+    return state.store.catalog.list_queues(
+        after_pk=None, limit=10_000, granted_to=owner_filter(user_name)
+    )
+
+
+def queue_names(state: ServerState, user_name: str) -> list[str]:
+    """The queues the caller may pick in a filter: those they may see and those holding some of
+    their jobs."""
+    names = [queue.name for queue in visible_queues(state, user_name)]
+    return names + sorted(set(status_counts(state, user_name)) - set(names))
 
 
 def status_counts(state: ServerState, user_name: str) -> dict[str, dict[str, int]]:
