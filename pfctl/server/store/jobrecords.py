@@ -7,6 +7,7 @@ with these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -147,9 +148,10 @@ def job_page_sql(job_filter: JobFilter, limit: int, columns: str) -> tuple[str, 
 
     A label filter walks the ``job_labels`` index of its first label backwards (newest first,
     stopping after ``limit`` matches) instead of reading every job's labels JSON; further labels
-    are index lookups per candidate. Every other filter is a condition on ``jobs`` served by the
-    ``status`` (an SQLite index ends in the rowid: pk order for free), ``(user_name, pk)`` and
-    ``(queue, pk)`` indexes.
+    are index lookups per candidate, before its job's row is read (with several labels, put the
+    rarest first: ``rarest_label_first``). Every other filter is a condition on ``jobs`` served
+    by the ``status`` (an SQLite index ends in the rowid: pk order for free), ``(user_name, pk)``
+    and ``(queue, pk)`` indexes.
     """
     where = ["jobs.deleted_at IS NULL"]
     params: list[Any] = []
@@ -171,15 +173,34 @@ def job_page_sql(job_filter: JobFilter, limit: int, columns: str) -> tuple[str, 
         sql = f"SELECT {qualified} FROM jobs WHERE {' AND '.join(where)} ORDER BY jobs.pk DESC"
         return f"{sql} LIMIT ?", [*params, limit]
     (first_key, first_value), others = labels[0], labels[1:]
-    for key, value in others:
-        where.append(
+    for key, value in others:  # on the label row: checked before the job's row is read
+        where.insert(
+            0,
             "EXISTS (SELECT 1 FROM job_labels AS other WHERE other.key = ? AND other.value = ? "
-            "AND other.job_pk = jobs.pk)"
+            "AND other.job_pk = label.job_pk)",
         )
-        params += [key, value]
+        params[:0] = [key, value]
     sql = (
         f"SELECT {qualified} FROM job_labels AS label JOIN jobs ON jobs.pk = label.job_pk "
         f"WHERE label.key = ? AND label.value = ? AND {' AND '.join(where)} "
         "ORDER BY label.job_pk DESC LIMIT ?"
     )
     return sql, [first_key, first_value, *params, limit]
+
+
+#: how many of a label's index rows ``rarest_label_first`` counts at most per label
+LABEL_COUNT_CAP = 4096
+
+
+def label_count_sql() -> str:
+    """The query counting one label's jobs, up to ``LABEL_COUNT_CAP`` (parameters: key, value)."""
+    return (
+        "SELECT count(*) FROM (SELECT 1 FROM job_labels WHERE key = ? AND value = ? "
+        f"LIMIT {LABEL_COUNT_CAP})"
+    )
+
+
+def rarest_label_first(job_filter: JobFilter, counts: Mapping[str, int]) -> JobFilter:
+    """``job_filter`` with its labels ordered by ``counts`` (by key; fewest jobs first)."""
+    labels = dict(sorted((job_filter.labels or {}).items(), key=lambda kv: counts[kv[0]]))
+    return dataclasses.replace(job_filter, labels=labels)

@@ -38,6 +38,8 @@ from pfctl.server.store.jobrecords import (
     NewJob,
     job_from_row,
     job_page_sql,
+    label_count_sql,
+    rarest_label_first,
 )
 from pfctl.server.store.timefmt import now
 from pfctl.spec import statuses
@@ -99,6 +101,13 @@ class Store:
         tuples of ``JOB_LIST_COLUMNS``: equal tuples mean equal list elements, which is what the
         list cache (``pfctl.server.jobs.listing``) relies on; ``job_from_list_row`` turns one into
         a ``JobRecord``."""
+        if job_filter.labels and len(job_filter.labels) > 1:
+            conn = self.db.connection()
+            counts = {
+                key: conn.execute(label_count_sql(), (key, value)).fetchone()[0]
+                for key, value in job_filter.labels.items()
+            }
+            job_filter = rarest_label_first(job_filter, counts)
         sql, params = job_page_sql(job_filter, limit, JOB_LIST_COLUMNS)
         cursor = self.db.connection().cursor()
         cursor.row_factory = None
