@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,62 +62,116 @@ def _run_clients(sessions: list[Session], per_client: int, request: Any) -> floa
     return per_client * len(sessions) / elapsed
 
 
-def throughput_section(tmp: Path, count: int, rounds: int) -> tuple[str, dict[int, float]]:
-    """Creates and shows from 1 and 4 clients, `rounds` alternating rounds, medians."""
-    rates: dict[tuple[str, int], list[float]] = {}
-    with running_server(tmp / "throughput", executor=False) as server:
-        counter = Session(server.url)
-        before = counter.requests_served()
+@contextlib.contextmanager
+def _server_of(data_dir: Path, tree: Path | None) -> Iterator[Any]:
+    """A server with `--no-executor`, run from the pfctl source tree `tree` (None: this one)."""
+    saved = os.environ.get("PYTHONPATH")
+    if tree is not None:
+        os.environ["PYTHONPATH"] = str(tree)
+    try:
+        context = running_server(data_dir, executor=False)
+        server = context.__enter__()
+    finally:
+        if tree is not None:
+            if saved is None:
+                del os.environ["PYTHONPATH"]
+            else:
+                os.environ["PYTHONPATH"] = saved
+    try:
+        yield server
+    finally:
+        context.__exit__(None, None, None)
+
+
+def _round(url: str, count: int, clients: int, prefix: str) -> tuple[float, float]:
+    """Creates per second, then shows per second of the jobs just created."""
+    sessions = [Session(url) for _ in range(clients)]
+    per_client = count // clients
+
+    def create(session: Session, index: int, n: int) -> None:
+        body = single_job_body(f"{prefix}-{index}-{n}", {"team": f"team-{n % 10}"})
+        session.call("POST", "/job/single", body)
+
+    def show(session: Session, index: int, n: int) -> None:
+        session.call("GET", f"/job/{prefix}-{index}-{n}")
+
+    created = _run_clients(sessions, per_client, create)
+    shown = _run_clients(sessions, per_client, show)
+    for session in sessions:
+        session.close()
+    return created, shown
+
+
+def throughput_section(
+    tmp: Path, count: int, rounds: int, before: Path | None
+) -> tuple[str, dict[int, float]]:
+    """Creates and shows from 1 and 4 clients, `rounds` rounds taking turns (with the code of
+    `before` too, when given), medians."""
+    trees: dict[str, Path | None] = {"this pfctl": None}
+    if before is not None:
+        trees = {"before": before, **trees}
+    rates: dict[tuple[str, str, int], list[float]] = {}
+    with contextlib.ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(_server_of(tmp / f"throughput-{n}", tree))
+            for n, (name, tree) in enumerate(trees.items())
+        }
+        counter = Session(servers["this pfctl"].url)
+        before_count = counter.requests_served()
         for round_ in range(rounds):
-            for clients in CLIENTS:
-                sessions = [Session(server.url) for _ in range(clients)]
-                per_client = count // clients
-                prefix = f"r{round_}c{clients}"
-
-                def create(session: Session, index: int, n: int, prefix: str = prefix) -> None:
-                    body = single_job_body(f"{prefix}-{index}-{n}", {"team": f"team-{n % 10}"})
-                    session.call("POST", "/job/single", body)
-
-                def show(session: Session, index: int, n: int, prefix: str = prefix) -> None:
-                    session.call("GET", f"/job/{prefix}-{index}-{n}")
-
-                created = _run_clients(sessions, per_client, create)
-                shown = _run_clients(sessions, per_client, show)
-                rates.setdefault(("create", clients), []).append(created)
-                rates.setdefault(("show", clients), []).append(shown)
-                for session in sessions:
-                    session.close()
-        served = counter.requests_served() - before
+            for name, server in servers.items():
+                for clients in CLIENTS:
+                    created, shown = _round(server.url, count, clients, f"r{round_}c{clients}")
+                    rates.setdefault((name, "create", clients), []).append(created)
+                    rates.setdefault((name, "show", clients), []).append(shown)
+        served = counter.requests_served() - before_count
         counter.close()
     rows = []
     creates_per_second = {}
-    for clients in CLIENTS:
-        create_rate = statistics.median(rates[("create", clients)])
-        show_rate = statistics.median(rates[("show", clients)])
-        ratios = [
-            s / c for c, s in zip(rates[("create", clients)], rates[("show", clients)], strict=True)
-        ]
-        creates_per_second[clients] = create_rate
-        rows.append(
-            (
-                f"{clients} client{'s' if clients > 1 else ''}",
-                f"{create_rate:,.0f}/s",
-                _ms(1 / create_rate),
-                f"{show_rate:,.0f}/s",
-                _ms(1 / show_rate),
-                f"{statistics.median(ratios):.2f}x",
+    for name in trees:
+        for clients in CLIENTS:
+            create_rates = rates[(name, "create", clients)]
+            show_rates = rates[(name, "show", clients)]
+            create_rate = statistics.median(create_rates)
+            show_rate = statistics.median(show_rates)
+            ratios = [s / c for c, s in zip(create_rates, show_rates, strict=True)]
+            if name == "this pfctl":
+                creates_per_second[clients] = create_rate
+            rows.append(
+                (
+                    name,
+                    f"{clients} client{'s' if clients > 1 else ''}",
+                    f"{create_rate:,.0f}/s",
+                    _ms(1 / create_rate),
+                    f"{show_rate:,.0f}/s",
+                    _ms(1 / show_rate),
+                    f"{statistics.median(ratios):.2f}x",
+                )
             )
-        )
     expected = rounds * 2 * sum(count // c * c for c in CLIENTS) + sum(CLIENTS) * rounds
     body = (
         f"`POST /job/single` of a realistic single job, then `GET /job/{{id}}` of each job just "
         f"created, {count:,} of each per case from keep-alive `requests` clients (one thread "
         "each) on the same machine, on a server with `--no-executor`; "
         f"{rounds} rounds taking turns, medians. `create vs show` is a create's time over a "
-        "show's in the same round (the median of the rounds' ratios).\n\n"
+        "show's in the same round (the median of the rounds' ratios)."
     )
-    body += table(
-        ["clients", "creates", "time per create", "shows", "time per show", "create vs show"],
+    if before is not None:
+        body += (
+            " `before` is the server of the code before this round's changes (a copy of its "
+            "`pfctl` package given by `--before`), measured in the same rounds on its own "
+            "server."
+        )
+    body += "\n\n" + table(
+        [
+            "code",
+            "clients",
+            "creates",
+            "time per create",
+            "shows",
+            "time per show",
+            "create vs show",
+        ],
         rows,
     )
     body += (
@@ -272,13 +327,18 @@ def main() -> int:
     parser.add_argument(
         "--bad-seconds", type=float, default=0, help="least time the bad client keeps sending"
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a directory holding an earlier `pfctl` package, measured in the same rounds",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     opts = parser.parse_args()
 
     load = _load()
     with tempfile.TemporaryDirectory(prefix="pfbench-creates-") as tmp_name:
         tmp = Path(tmp_name)
-        throughput, _rates = throughput_section(tmp, opts.creates, opts.rounds)
+        throughput, _rates = throughput_section(tmp, opts.creates, opts.rounds, opts.before)
         parts = [
             ("Creates against shows", throughput),
             ("Where a create's time goes", stages_section(tmp, opts.stage_count)),
