@@ -73,6 +73,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1000, help="new jobs per apply")
     parser.add_argument("--parallelism", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a directory holding an earlier `pfctl` package: its apply against its server, "
+        "in the same runs",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     opts = parser.parse_args()
 
@@ -81,6 +87,7 @@ def main() -> int:
     raws: list[float] = []
     served: list[int] = []
     connections: list[int] = []
+    earlier: list[float] = []
     with tempfile.TemporaryDirectory(prefix="pfbench-applynew-") as tmp_name:
         tmp = Path(tmp_name)
         manifests = tmp / "manifests"
@@ -109,6 +116,16 @@ def main() -> int:
                 counter.close()
             with running_server(tmp / f"raw-{run}", executor=False) as server:
                 raws.append(raw_creates(server.url, opts.count, opts.parallelism))
+            if opts.before is not None:
+                os.environ["PYTHONPATH"] = str(opts.before)  # the server's and the apply's
+                try:
+                    home = tmp / f"home-before-{run}"
+                    with running_server(tmp / f"before-{run}", executor=False, home=home) as server:
+                        earlier.append(
+                            pfctl_apply(server.url, manifests, home, opts.parallelism).seconds
+                        )
+                finally:
+                    del os.environ["PYTHONPATH"]
     apply_wall = statistics.median(applies)
     raw_wall = statistics.median(raws)
     rows = [
@@ -127,6 +144,18 @@ def main() -> int:
             "1.00x",
         ),
     ]
+    if earlier:
+        before_wall = statistics.median(earlier)
+        rows.insert(
+            1,
+            (
+                "the same with the code before this round (`--before`)",
+                f"{before_wall:.2f} s",
+                f"{opts.count / before_wall:,.0f}/s",
+                "-",
+                f"{before_wall / raw_wall:.2f}x",
+            ),
+        )
     command = (
         f"python bench/applynew.py --count {opts.count} --parallelism {opts.parallelism} "
         f"--runs {opts.runs}"
