@@ -85,8 +85,9 @@ class LocalRuntime:
     # -- JobRuntime ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """End process groups a killed server left, fail the jobs they ran, start scheduling."""
+        """End process groups a killed server left, fail their jobs, free the queues' room."""
         kill_recorded_groups(layout.groups_dir(self._data_dir))
+        self._store.catalog.clear_used_resources()
         self._isolation.start()
         for job in self._store.list_jobs_in_status(_ACTIVE):
             if job.status == statuses.RUNNING:

@@ -262,6 +262,11 @@ class Catalog:
                 "UPDATE queues SET used_resources = ? WHERE name = ?", (json_text(dict(used)), name)
             )
 
+    def clear_used_resources(self) -> None:
+        """Record that no queue's jobs use anything (at start: nothing runs yet)."""
+        with self._db.write() as conn:
+            conn.execute("UPDATE queues SET used_resources = '{}' WHERE used_resources != '{}'")
+
     def delete_queue(self, name: str) -> bool:
         """Delete a queue; False if it does not exist."""
         with self._db.write() as conn:

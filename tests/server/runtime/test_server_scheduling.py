@@ -104,6 +104,23 @@ def test_restart_after_kill_fails_running_jobs_kills_leftovers_and_runs_pending(
     assert restarted.wait_status(waiting, FINAL)["status"] == "succeeded"
 
 
+def test_restart_after_kill_frees_the_queue_room_its_jobs_held(runtime_server: StartServer) -> None:
+    server = runtime_server()
+    make_queue(server, "held", "2", "2Gi")
+    running = server.create("single", on_queue("held", "sleep 300"))
+    server.wait_status(running, {"running"})
+    deadline = time.monotonic() + 10
+    while server.call("GET", "/queue/held").json()["usedResources"]["cpu"] != "1":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    server.kill()
+    restarted = runtime_server(data_dir=server.data_dir)
+    assert restarted.wait_status(running, FINAL)["status"] == "failed"
+    queue = restarted.call("GET", "/queue/held").json()
+    assert queue["usedResources"]["cpu"] == "0", queue
+    assert queue["idleResources"]["cpu"] == "2", queue
+
+
 def test_server_shutdown_leaves_no_process(runtime_server: StartServer, tmp_path: Path) -> None:
     server = runtime_server()
     pid_file = tmp_path / "pid"
