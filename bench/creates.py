@@ -274,13 +274,16 @@ def bad_input_section(tmp: Path, count: int, seconds: float) -> str:
                     statuses[name][_raw_request(server.port, data)] += 1
                     bad_bytes += len(data)
 
+        bad_done = threading.Event()
+
         def sampler() -> None:
             nonlocal rss_peak
-            while not stop.is_set():
+            while not bad_done.is_set():
                 rss_peak = max(rss_peak, _rss_kib(pid))
                 time.sleep(0.02)
 
-        helpers = [threading.Thread(target=bad_client), threading.Thread(target=sampler)]
+        bad_thread = threading.Thread(target=bad_client)
+        helpers = [bad_thread, threading.Thread(target=sampler)]
         for helper in helpers:
             helper.start()
 
@@ -289,6 +292,8 @@ def bad_input_section(tmp: Path, count: int, seconds: float) -> str:
 
         rate = _run_clients(sessions, count // 4, create)
         stop.set()
+        bad_thread.join()
+        bad_done.set()
         for helper in helpers:
             helper.join()
         rss_after = _rss_kib(pid)
