@@ -75,7 +75,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
     parser.add_argument(
         "--before",
-        type=Path,
+        type=lambda text: Path(text).resolve(),
         help="a directory holding an earlier `pfctl` package: its apply against its server, "
         "in the same runs",
     )
@@ -83,6 +83,7 @@ def main() -> int:
     opts = parser.parse_args()
 
     load = _load()
+    cwd = Path.cwd()
     applies: list[float] = []
     raws: list[float] = []
     served: list[int] = []
@@ -117,7 +118,7 @@ def main() -> int:
             with running_server(tmp / f"raw-{run}", executor=False) as server:
                 raws.append(raw_creates(server.url, opts.count, opts.parallelism))
             if opts.before is not None:
-                os.environ["PYTHONPATH"] = str(opts.before)  # the server's and the apply's
+                os.chdir(opts.before)  # `python -m pfctl` imports the package of its cwd
                 try:
                     home = tmp / f"home-before-{run}"
                     with running_server(tmp / f"before-{run}", executor=False, home=home) as server:
@@ -125,7 +126,7 @@ def main() -> int:
                             pfctl_apply(server.url, manifests, home, opts.parallelism).seconds
                         )
                 finally:
-                    del os.environ["PYTHONPATH"]
+                    os.chdir(cwd)
     apply_wall = statistics.median(applies)
     raw_wall = statistics.median(raws)
     rows = [

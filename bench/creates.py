@@ -65,18 +65,14 @@ def _run_clients(sessions: list[Session], per_client: int, request: Any) -> floa
 @contextlib.contextmanager
 def _server_of(data_dir: Path, tree: Path | None) -> Iterator[Any]:
     """A server with `--no-executor`, run from the pfctl source tree `tree` (None: this one)."""
-    saved = os.environ.get("PYTHONPATH")
-    if tree is not None:
-        os.environ["PYTHONPATH"] = str(tree)
+    cwd = Path.cwd()
+    if tree is not None:  # `python -m pfctl` imports the package of its working directory
+        os.chdir(tree)
     try:
         context = running_server(data_dir, executor=False)
         server = context.__enter__()
     finally:
-        if tree is not None:
-            if saved is None:
-                del os.environ["PYTHONPATH"]
-            else:
-                os.environ["PYTHONPATH"] = saved
+        os.chdir(cwd)
     try:
         yield server
     finally:
@@ -334,7 +330,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--before",
-        type=Path,
+        type=lambda text: Path(text).resolve(),
         help="a directory holding an earlier `pfctl` package, measured in the same rounds",
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
