@@ -30,6 +30,10 @@ _SPARK_SETTINGS = (
     f"{framework_env.SPARK_ARGUMENTS}"
 )
 
+#: The end of an error PaddleFlow raises when it submits the job, not when it creates it (its
+#: create answers 200, then the job fails).
+SUBMIT_FAILS = ": PaddleFlow fails the job when it submits it"
+
 
 def _members(job_type: str, body: Mapping[str, Any]) -> list[tuple[Path, Mapping[str, Any]]]:
     if job_type == "single":
@@ -55,9 +59,10 @@ def check_frameworks(job_type: str, body: Mapping[str, Any], target: str) -> lis
     members = _members(job_type, body)
     template = body.get("extensionTemplate")
     has_template = isinstance(template, Mapping) and bool(template)
+    annotations = body.get("annotations")
     try:
         kind: templates.KindGroupVersion | None = templates.job_kind(
-            job_type, framework, body.get("annotations")
+            job_type, framework, annotations if isinstance(annotations, Mapping) else {}
         )
     except templates.KindError:
         kind = None
@@ -85,7 +90,7 @@ def _kind_findings(
                 at = ("extensionTemplate",)
         else:
             at = annotation_path
-        message = f"{problem}: PaddleFlow fails the job when it submits it"
+        message = f"{problem}{SUBMIT_FAILS}"
         return [(at, message, False, "error")]
     findings: list[Finding] = []
     for problem_found in template_replicas.local_problems(
@@ -230,6 +235,6 @@ def _ray_findings(
     )
     if problem is not None:
         name, text = problem
-        message = f"{text}: PaddleFlow fails the job when it submits it"
+        message = f"{text}{SUBMIT_FAILS}"
         findings.append(((*path, "env", name), message, False, "error"))
     return findings
