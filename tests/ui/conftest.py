@@ -92,18 +92,14 @@ class Ui:
 
     def wait_for(self, condition: Callable[[WebDriver], Any]) -> Any:
         """Wait until ``condition(driver)`` is truthy (missing elements count as not yet)."""
-        from selenium.common.exceptions import (
-            NoSuchElementException,
-            StaleElementReferenceException,
-            TimeoutException,
-        )
+        from selenium.common.exceptions import TimeoutException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
+        # Any driver error counts as "not yet": an element missing or gone while the page
+        # changes, and Chromium's "unhandled inspector error" when an element is read while
+        # a navigation replaces its document. The condition must still come true in time.
         waiting = WebDriverWait(
-            self.driver,
-            WAIT_SECONDS,
-            poll_frequency=0.1,
-            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+            self.driver, WAIT_SECONDS, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)
         )
         try:
             return waiting.until(condition)
