@@ -159,7 +159,7 @@ def main() -> int:
         )
     command = (
         f"python bench/applynew.py --count {opts.count} --parallelism {opts.parallelism} "
-        f"--runs {opts.runs}"
+        f"--runs {opts.runs}" + (" --before DIR" if opts.before else "")
     )
     body = stamp(command) + f"- load average at the start: {load}; at the end: {_load()}\n\n"
     body += (

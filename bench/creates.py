@@ -348,6 +348,7 @@ def main() -> int:
     command = (
         f"python bench/creates.py --creates {opts.creates} --rounds {opts.rounds} "
         f"--stage-count {opts.stage_count} --bad-seconds {opts.bad_seconds:g}"
+        + (" --before DIR" if opts.before else "")
     )
     body = stamp(command) + f"- load average at the start: {load}; at the end: {_load()}\n"
     body += "".join(f"\n### {title}\n\n{text}" for title, text in parts)
