@@ -91,6 +91,7 @@ def priority_rank(priority: str | None) -> int:
     # UPDATE_PRIORITIES runs from the lowest.
     return len(UPDATE_PRIORITIES) - 1 - UPDATE_PRIORITIES.index(normalized)
 
+
 _PORT_LIMIT = 65535
 #: Flavour names that mean "the cpu and mem given here", not a flavour stored on the server.
 CUSTOM_FLAVOURS = ("", "customFlavour")

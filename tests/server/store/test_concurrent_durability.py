@@ -13,9 +13,7 @@ from tests.helpers.jobs import fresh_single
 from tests.helpers.server import NO_EXECUTOR
 
 
-def test_every_answered_create_survives_kill_9_during_concurrent_creates(
-    start_pf_server, tmp_path
-):
+def test_every_answered_create_survives_kill_9_during_concurrent_creates(start_pf_server, tmp_path):
     data_dir = tmp_path / "data"
     server = start_pf_server(data_dir, args=NO_EXECUTOR)
     apis = [login(server.url) for _ in range(4)]
