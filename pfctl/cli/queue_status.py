@@ -44,7 +44,7 @@ def pending_order(
     """``jobs`` in the order the queue considers them (see the module's docstring)."""
     by_priority = orders_by_priority(scheduling_policy)
 
-    def key(job: Mapping[str, Any]) -> tuple[int, int, str]:
+    def key(job: Mapping[str, Any]) -> tuple[int, float, str]:
         created = create_time_seconds(job.get("acceptTime") or job.get("createTime"))
         return order_key(by_priority, job_priority(job), created, str(job.get("id")))
 

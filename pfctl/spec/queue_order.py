@@ -8,14 +8,15 @@ higher first); other names are skipped with a warning. A queue created without a
 ``schedulingPolicy`` (``default-queue`` among them) has none, so it serves its jobs by creation
 time.
 
-Creation time counts to the second, as PaddleFlow's API shows it (``acceptTime``,
-``YYYY-MM-DD HH:MM:SS``): a client that reads the job list computes the same order as the
-server, and jobs created in the same second go by id.
+The server compares creation times as it stores them (to the microsecond; PaddleFlow keeps
+milliseconds), so jobs created one after the other are served first come, first served. A client
+sees creation times to the second only, as PaddleFlow's API shows them (``acceptTime``,
+``YYYY-MM-DD HH:MM:SS``): ``pfctl queue show`` computes the same order, except that it lists
+jobs created within one second by id.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,19 +27,13 @@ PRIORITY_POLICY = "priority"
 #: How the API writes a creation time (PaddleFlow's ``2006-01-02 15:04:05``, local time).
 CREATE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-#: A job's place: (priority rank or 0, creation second, id); smaller is served first.
-OrderKey = tuple[int, int, str]
+#: A job's place: (priority rank or 0, creation time, id); smaller is served first.
+OrderKey = tuple[int, float, str]
 
 
 def orders_by_priority(scheduling_policy: Iterable[str] | None) -> bool:
     """Whether a queue with this ``schedulingPolicy`` serves higher priorities first."""
     return PRIORITY_POLICY in (scheduling_policy or ())
-
-
-def create_second(epoch_seconds: float) -> int:
-    """The whole second a creation time shows as (the microsecond rounding ``datetime`` does
-    before it drops the fraction, then the floor)."""
-    return math.floor(round(epoch_seconds, 6))
 
 
 def create_time_seconds(text: str | None) -> float:
@@ -52,11 +47,11 @@ def create_time_seconds(text: str | None) -> float:
 
 def order_key(by_priority: bool, priority: str | None, created: float, job_id: str) -> OrderKey:
     """Where a job stands in its queue: sort a queue's jobs by this key."""
-    return (priority_rank(priority) if by_priority else 0, create_second(created), job_id)
+    return (priority_rank(priority) if by_priority else 0, created, job_id)
 
 
-def precedes_group(key: OrderKey, by_priority: bool) -> tuple[int, ...]:
+def precedes_group(key: OrderKey, by_priority: bool) -> tuple[float, ...]:
     """The part of the key that puts a job strictly ahead of another: its priority on a queue
-    ordered by priority, its creation second otherwise. A job waits *behind* the waiting jobs
+    ordered by priority, its creation time otherwise. A job waits *behind* the waiting jobs
     whose group is smaller than its own (``Priority:`` pending reason)."""
     return key[:1] if by_priority else key[:2]

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pfctl.spec.queue_order import (
     CREATE_TIME_FORMAT,
-    create_second,
     create_time_seconds,
     order_key,
     orders_by_priority,
@@ -20,17 +19,18 @@ def test_only_a_listed_priority_policy_orders_by_priority() -> None:
     assert not orders_by_priority(["fifo"]) and not orders_by_priority(["Priority"])
 
 
-def test_the_key_is_priority_when_listed_then_the_creation_second_then_id() -> None:
+def test_the_key_is_priority_when_listed_then_the_creation_time_then_id() -> None:
     assert order_key(True, "HIGH", 10.7, "b") < order_key(True, "NORMAL", 3.0, "a")
     assert order_key(False, "HIGH", 10.7, "b") > order_key(False, "NORMAL", 3.0, "a")
-    # The same second: the id decides, whatever the fraction.
-    assert order_key(False, "LOW", 10.9, "a") < order_key(False, "LOW", 10.1, "b")
+    # Within one second the earlier job goes first, whatever the ids; the same time: the id.
+    assert order_key(False, "LOW", 10.1, "b") < order_key(False, "LOW", 10.9, "a")
+    assert order_key(False, "LOW", 10.5, "a") < order_key(False, "LOW", 10.5, "b")
     assert precedes_group(order_key(True, "LOW", 10.9, "a"), True) == (3,)
-    assert precedes_group(order_key(False, "LOW", 10.9, "a"), False) == (0, 10)
+    assert precedes_group(order_key(False, "LOW", 10.9, "a"), False) == (0, 10.9)
 
 
-def test_a_shown_creation_time_reads_back_as_the_second_the_server_counts() -> None:
-    epoch = 1_780_000_000.999_999_7  # shown as the next second once rounded to microseconds
+def test_a_shown_creation_time_reads_back_as_its_epoch_second() -> None:
+    epoch = 1_780_000_000.25
     shown = datetime.fromtimestamp(epoch).strftime(CREATE_TIME_FORMAT)
-    assert create_second(create_time_seconds(shown)) == create_second(epoch)
+    assert create_time_seconds(shown) == 1_780_000_000.0
     assert create_time_seconds("") == create_time_seconds("9") == 0.0

@@ -48,7 +48,7 @@ def queue_order(jobs: Iterable[PendingJob], by_priority: bool) -> list[PendingJo
     return sorted(jobs, key=lambda job: _key(job, by_priority))
 
 
-def _key(job: PendingJob, by_priority: bool) -> tuple[int, int, str]:
+def _key(job: PendingJob, by_priority: bool) -> tuple[int, float, str]:
     return order_key(by_priority, job.priority, job.accepted_at, job.job_id)
 
 
@@ -212,7 +212,7 @@ def _reasons(
     the queue's order sorts by group first, so they are those seen before its group began."""
     reasons: dict[str, Waiting] = {}
     seen = 0  # waiting jobs walked so far
-    group: tuple[int, ...] | None = None
+    group: tuple[float, ...] | None = None
     ahead = 0  # waiting jobs walked before the current group began
     behind_holder = False
     for job in ordered:

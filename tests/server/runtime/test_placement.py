@@ -37,13 +37,16 @@ def test_queue_order_is_priority_then_accept_time() -> None:
         "high-late",
         "low-early",
     ]
-    # Without the priority policy: creation time only, to the second, then id.
-    same_second = [*jobs, PendingJob("a-low", "q", "LOW", 5.9)]
+    # Without the priority policy: creation time only (within one second too), then id.
+    same_second = [*jobs, PendingJob("a-low", "q", "LOW", 5.9), PendingJob("z", "q", "LOW", 5.1)]
+    same_second.append(PendingJob("b-tie", "q", "LOW", 5.9))
     assert [job.job_id for job in queue_order(same_second, False)] == [
         "low-early",
         "high-early",
-        "a-low",
         "high-late",
+        "z",
+        "a-low",
+        "b-tie",
         "very-high",
     ]
 
