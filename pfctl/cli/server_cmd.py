@@ -59,6 +59,14 @@ ALLOW_SHARED_JOBS_OPTION = typer.Option(
 )
 
 
+REQUIRE_QUEUE_GRANTS_OPTION = typer.Option(
+    False,
+    "--require-queue-grants",
+    help="Let a non-root user create jobs only in the queues root granted them (pfctl queue "
+    "grant USERNAME QUEUENAME); PaddleFlow itself lets any user submit to any open queue.",
+)
+
+
 def _allow_shared_jobs(allow: bool) -> None:
     """Pass --allow-shared-jobs to the runtime (and to the server ``start`` runs)."""
     if allow:
@@ -88,6 +96,7 @@ def run(
     allow_shared_jobs: bool = ALLOW_SHARED_JOBS_OPTION,
     request_timeout: float | None = REQUEST_TIMEOUT_OPTION,
     max_connections: int | None = MAX_CONNECTIONS_OPTION,
+    require_queue_grants: bool = REQUIRE_QUEUE_GRANTS_OPTION,
     log_file: Path | None = LOG_FILE_OPTION,
 ) -> None:
     """Serve in the foreground until interrupted."""
@@ -96,7 +105,9 @@ def run(
     _allow_shared_jobs(allow_shared_jobs)
     directory = _data_dir(data_dir)
     typer.echo(f"pfctl server: data directory {directory}", err=True)
-    options = ServeOptions(token_lifetime, executor, request_timeout, max_connections)
+    options = ServeOptions(
+        token_lifetime, executor, request_timeout, max_connections, require_queue_grants
+    )
     run_foreground(
         host,
         port,
@@ -123,6 +134,7 @@ def start(
     allow_shared_jobs: bool = ALLOW_SHARED_JOBS_OPTION,
     request_timeout: float | None = REQUEST_TIMEOUT_OPTION,
     max_connections: int | None = MAX_CONNECTIONS_OPTION,
+    require_queue_grants: bool = REQUIRE_QUEUE_GRANTS_OPTION,
 ) -> None:
     """Start the server in the background; returns once it answers.
 
@@ -134,7 +146,9 @@ def start(
 
     _allow_shared_jobs(allow_shared_jobs)
     directory = _data_dir(data_dir)
-    options = ServeOptions(token_lifetime, executor, request_timeout, max_connections)
+    options = ServeOptions(
+        token_lifetime, executor, request_timeout, max_connections, require_queue_grants
+    )
     outcome = start_server(host, port, directory, options)
     info = outcome.server
     where = f"{info.url} (pid {info.pid}), data directory {directory}"

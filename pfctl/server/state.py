@@ -30,6 +30,8 @@ class ServerConfig:
     token_lifetime_seconds: float | None = None
     #: request bodies larger than this are refused with 413.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: a non-root user may create jobs only in queues granted to them (PaddleFlow does not check).
+    require_queue_grants: bool = False
 
 
 @dataclass

@@ -65,3 +65,24 @@ def test_default_data_dir_is_under_the_user_data_dir(_isolated_home):
     from pfctl.server.daemon import default_data_dir
 
     assert default_data_dir().is_relative_to(_isolated_home)
+
+
+def test_start_passes_require_queue_grants_to_the_server_it_starts(tmp_path):
+    data_dir = tmp_path / "strict-data"
+    port = free_port()
+    started = pfctl(
+        "server", "start", "--port", str(port), "--data-dir", str(data_dir),
+        "--no-executor", "--require-queue-grants",
+    )  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stderr
+        url = f"http://127.0.0.1:{port}"
+        root = login(url)
+        assert root.post("/user", json={"username": "carol", "password": "secret123"}).ok
+        refused = login(url, "carol", "secret123").post(
+            "/job/single", json={"image": "busybox", "command": "true"}
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "AccessDenied"
+    finally:
+        assert pfctl("server", "stop", "--data-dir", str(data_dir)).returncode == 0

@@ -139,10 +139,13 @@ class ServeOptions:
     executor: bool = True
     request_timeout_seconds: float | None = None
     max_connections: int | None = None
+    require_queue_grants: bool = False
 
     def arguments(self) -> list[str]:
         """These options as ``pfctl server run`` arguments."""
         arguments = [] if self.executor else ["--no-executor"]
+        if self.require_queue_grants:
+            arguments.append("--require-queue-grants")
         if self.token_lifetime_seconds is not None:
             arguments += ["--token-lifetime", str(self.token_lifetime_seconds)]
         if self.request_timeout_seconds is not None:

@@ -56,7 +56,11 @@ def run_foreground(
     )
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
-    config = ServerConfig(data_dir=data_dir, token_lifetime_seconds=options.token_lifetime_seconds)
+    config = ServerConfig(
+        data_dir=data_dir,
+        token_lifetime_seconds=options.token_lifetime_seconds,
+        require_queue_grants=options.require_queue_grants,
+    )
     app = create_app(config, default_runtime_factory if options.executor else no_executor_factory)
     pid_path = data_dir / PID_FILE
     info = {"pid": os.getpid(), "host": host, "port": actual_port}

@@ -36,6 +36,17 @@ def _owned_job(call: Call, job_id: str, context: str, not_found: str) -> JobReco
     return job
 
 
+def _check_queue_granted(call: Call, queue: str) -> None:
+    """``pfctl server run --require-queue-grants``: a non-root user creates jobs only in the
+    queues root granted them (a rule of the local server; PaddleFlow's create does not check)."""
+    if not call.state.store.grants.has_access(call.user_name, "queue", queue):
+        raise ApiError(
+            "AccessDenied",
+            f"user[{call.user_name}] has no access to queue[{queue}]: this server lets a user "
+            "submit only to the queues granted to them (POST /grant, as root)",
+        )
+
+
 def _create(job_type: str) -> Any:
     def create_job(call: Call) -> dict[str, Any]:
         from pfctl.server.jobs.create import build_new_job
@@ -43,6 +54,8 @@ def _create(job_type: str) -> Any:
 
         body = decode_job_body(job_type, call.json_body())
         new_job = build_new_job(call.state.store, job_type, body, call.user_name)
+        if call.state.config.require_queue_grants:
+            _check_queue_granted(call, new_job.queue)
         try:
             call.state.store.create_job(new_job)
         except JobIdTaken as exc:

@@ -4,6 +4,8 @@ checks no grant (``validateQueue`` in ``controller/job/create.go`` reads none)."
 
 from __future__ import annotations
 
+import uuid
+
 from tests.helpers.api import assert_error, create, grant_queue, new_queue, revoke_queue
 
 
@@ -97,3 +99,40 @@ def test_submitting_to_a_queue_needs_no_grant_as_on_paddleflow(root_api, make_us
     assert user.job(default_job)["schedulingPolicy"]["queue"] == "default-queue"
     assert user.put(f"/job/{job_id}", params={"action": "stop"}).status_code == 200
     assert_error(user.get(f"/queue/{queue}"), 403, "ActionNotAllowed")
+
+
+def test_a_server_that_requires_queue_grants_refuses_an_ungranted_submit(start_pf_server):
+    """``pfctl server run --require-queue-grants``: the rule PaddleFlow leaves out, for a team
+    that wants it. Root submits anywhere; a user only to a queue granted to them, and again not
+    once the grant is taken back; the refusal names the user and the queue."""
+    from tests.helpers.api import login
+    from tests.helpers.jobs import fresh_single
+
+    server = start_pf_server(args=["--no-executor", "--require-queue-grants"])
+    root = login(server.url)
+    name = f"strict{uuid.uuid4().hex[:8]}"
+    assert root.post("/user", json={"username": name, "password": "secret123"}).ok
+    user = login(server.url, name, "secret123")
+    queue = new_queue(root)
+    create(root, schedulingPolicy={"queue": queue})
+
+    def refused(policy):
+        response = user.post("/job/single", json=fresh_single(schedulingPolicy=policy))
+        assert_error(
+            response,
+            403,
+            "AccessDenied",
+            f"user[{name}] has no access to queue[{policy.get('queue', 'default-queue')}]: "
+            "this server lets a user submit only to the queues granted to them "
+            "(POST /grant, as root)",
+        )
+
+    refused({"queue": queue})
+    refused({})  # default-queue too
+    grant_queue(root, name, queue)
+    job_id = create(user, schedulingPolicy={"queue": queue})
+    assert user.job(job_id)["schedulingPolicy"]["queue"] == queue
+    revoke_queue(root, name, queue)
+    refused({"queue": queue})
+    listed = user.get("/job", params={"maxKeys": 100}).json()["jobList"]
+    assert [job["id"] for job in listed] == [job_id]  # nothing of the refused ones was stored
