@@ -4,6 +4,7 @@ escaping and masking, against the session's real ``pfctl server``."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -213,7 +214,14 @@ def test_a_waiting_job_shows_why_it_waits_and_its_events(
     waiting = create(root, command="true", schedulingPolicy={"queue": queue})
     try:
         root.wait_status(running, {"running"})
-        job = root.wait_status(waiting, {"pending", "init"})
+        deadline = time.monotonic() + 30
+        # The scheduler's pass after the create writes the reason (the create's own message
+        # comes first).
+        while not (job := root.wait_status(waiting, {"pending"}))["message"].startswith(
+            "Capacity:"
+        ):
+            assert time.monotonic() < deadline, job["message"]
+            time.sleep(0.1)
         page = _session(pf_server).get(f"{pf_server.url}/ui/jobs/{waiting}", timeout=30).text
         reason = re.search(r'id="pending-reason"><strong>Waiting:</strong> ([^<]*)</p>', page)
         assert reason is not None

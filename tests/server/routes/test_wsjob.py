@@ -28,7 +28,7 @@ def stream(api: Api, client_id: str = "") -> Iterator[ClientConnection]:
     if client_id:
         headers["x-pf-client-id"] = client_id
     url = api.base_url.replace("http://", "ws://") + WSJOB
-    with connect(url, additional_headers=headers, open_timeout=30) as websocket:
+    with connect(url, additional_headers=headers, open_timeout=30, close_timeout=1) as websocket:
         yield websocket
 
 
