@@ -3,7 +3,8 @@
 at parallelism 1, 4 and 10, and what the server preflight (queues and flavours checked for every
 create) adds to a plan of new jobs.
 
-Run: `.venv/bin/python bench/apply.py [--count 1000] [--no-write]`
+Run: `.venv/bin/python bench/apply.py [--count 1000] [--runs 3] [--no-write]`; a count other than
+1,000 writes its own sections (e.g. `--count 10000`: "Apply of 10,000 manifests").
 """
 
 from __future__ import annotations
@@ -197,6 +198,10 @@ def _served(session: Session, action: Callable[[], Run]) -> tuple[Run, int]:
     return run, session.requests_served() - before
 
 
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
 def _median_run(runs: list[tuple[Run, int]]) -> tuple[Run, int]:
     return sorted(runs, key=lambda item: item[0].seconds)[len(runs) // 2]
 
@@ -231,7 +236,13 @@ def main() -> int:
                 served = session.requests_served() - before
                 session.close()
             new_rows.append(
-                (parallelism, f"{run.seconds:.2f} s", f"{count / run.seconds:.0f}/s", served)
+                (
+                    parallelism,
+                    f"{run.seconds:.2f} s",
+                    f"{count / run.seconds:.0f}/s",
+                    served,
+                    _mib(run.peak_pss_bytes),
+                )
             )
 
         home = tmp / "home-noop"
@@ -263,7 +274,13 @@ def main() -> int:
             ("pfctl apply, first run on these files", _median_run(cold_runs)),
         ):
             noop_rows.append(
-                (name, f"{run.seconds:.2f} s", f"{sdk[0].seconds / run.seconds:.1f}x", served)
+                (
+                    name,
+                    f"{run.seconds:.2f} s",
+                    f"{sdk[0].seconds / run.seconds:.1f}x",
+                    served,
+                    _mib(run.peak_pss_bytes),
+                )
             )
 
     body = stamp(f"python bench/apply.py --count {count} --runs {opts.runs}")
@@ -271,7 +288,9 @@ def main() -> int:
         f"\n{count:,} generated valid manifests (the examples/ mix), one per file, against a "
         "local server with `--no-executor` (jobs stay `init`: the API and pfctl are measured, "
         "not the jobs). Wall times are whole processes, start-up included; `requests` is the "
-        "server's own count of what it served during the run.\n\n"
+        "server's own count of what it served during the run; `peak memory` the highest sum of "
+        "the proportional set sizes (PSS) of the client's process tree (its checking workers "
+        "included; the server not).\n\n"
         f"### No-op apply of {count:,} jobs\n\n"
         f"Every job already exists and matches. Baseline: a PaddleFlow SDK user's script (pfctl's "
         "compatible facade `Client(host, user, password, port)`: `login()`, then `yaml.safe_load` "
@@ -281,13 +300,13 @@ def main() -> int:
         "read), and as the first run on these files (an empty manifest cache, as on a fresh "
         "clone in CI: every file is checked, and the cache written).\n\n"
     )
-    body += table(["client", "wall", "speed-up", "requests"], noop_rows)
+    body += table(["client", "wall", "speed-up", "requests", "peak memory"], noop_rows)
     body += (
         f"\n### Apply of {count:,} new jobs\n\nA fresh server for each parallelism "
         f"(`--parallelism N`); expected requests: 1 login + 1 list + 2 for the preflight (the "
         f"queue and flavour lists) + {count:,} creates.\n\n"
     )
-    body += table(["parallelism", "wall", "jobs per second", "requests"], new_rows)
+    body += table(["parallelism", "wall", "jobs per second", "requests", "peak memory"], new_rows)
     print(body)
     preflight_body = stamp(f"python bench/apply.py --count {count} --runs {opts.runs}")
     noop_served = _median_run(pfctl_runs)[1]
@@ -302,8 +321,12 @@ def main() -> int:
     preflight_body += preflight_section(samples, diff, count)
     print(preflight_body)
     if not opts.no_write:
-        write_section("apply", "Apply", body)
-        write_section("preflight", "Preflight", preflight_body)
+        if count == 1000:
+            write_section("apply", "Apply", body)
+            write_section("preflight", "Preflight", preflight_body)
+        else:
+            write_section(f"apply-{count}", f"Apply of {count:,} manifests", body)
+            write_section(f"preflight-{count}", f"Preflight of {count:,} new jobs", preflight_body)
     return 0
 
 

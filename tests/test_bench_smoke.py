@@ -115,11 +115,14 @@ def test_apply_bench_small():
     (warm,) = _table_rows(output, "pfctl apply (files unchanged since the last run)")
     (cold,) = _table_rows(output, "pfctl apply, first run on these files")
     (sdk,) = _table_rows(output, "SDK script (show_job per manifest)")
-    assert int(warm[-1]) <= 2 and int(cold[-1]) <= 2
-    assert int(sdk[-1]) == 8 + 1  # login + one show per manifest
+    assert int(warm[-2]) <= 2 and int(cold[-2]) <= 2
+    assert int(sdk[-2]) == 8 + 1  # login + one show per manifest
+    for row in (warm, cold, sdk):
+        assert row[-1].endswith(" MiB") and int(row[-1].removesuffix(" MiB")) > 0
     for parallelism in ("1", "4", "10"):
         (row,) = _table_rows(output, parallelism)
-        assert int(row[-1]) <= 8 + 4  # login + list + queues + flavours + one create per job
+        assert int(row[-2]) <= 8 + 4  # login + list + queues + flavours + one create per job
+        assert row[-1].endswith(" MiB") and int(row[-1].removesuffix(" MiB")) > 0
     (without,) = _table_rows(output, "read the jobs and plan (no preflight)")
     (alone,) = _table_rows(output, "the preflight alone")
     assert int(without[-1]) == 1 and int(alone[-1]) == 2  # the job list; queues and flavours
