@@ -60,6 +60,8 @@ class WaitRun:
     unfinished: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     outcome: str = ""
+    #: the whole wait, first request to last answer
+    wall: float = 0.0
 
     def row(self) -> list[object]:
         later = self.costs[1:] or [0]
@@ -70,8 +72,13 @@ class WaitRun:
             self.costs[0] if self.costs else 0,
             f"{sum(later) / len(later):.1f}",
             f"{sum(self.seconds) / len(self.seconds):.2f} s",
+            f"{self.per_minute():.0f}",
             self.outcome,
         ]
+
+    def per_minute(self) -> float:
+        """Requests per minute over the whole wait."""
+        return sum(self.costs) / self.wall * 60 if self.wall else 0.0
 
     def per_poll(self, low: int, high: int) -> str:
         """Mean requests of the polls made while `low` to `high` jobs were unfinished."""
@@ -104,9 +111,11 @@ def wait_with(
             counted = client.request_count
             run.unfinished.append(sum(1 for s in progress.statuses.values() if s in NOT_FINAL))
 
+        started = time.perf_counter()
         result = wait_for_jobs(
             client, job_ids, poll_interval=interval, on_poll=polled, feed=make_feed(client)
         )
+        run.wall = time.perf_counter() - started
     run.unfinished.pop()  # after the last poll: none
     run.outcome = summary_line(WaitReport.from_result(result))
     return run
@@ -191,6 +200,7 @@ def main() -> int:
             "first poll",
             "per later poll",
             "time per poll",
+            "requests per minute",
             "how it ended",
         ],
         [new.row(), ids_only.row(), old.row()],
@@ -223,7 +233,9 @@ def main() -> int:
         f"{sum(ids_only.costs):,} requests, {ids_only.costs[0]} of them at the first poll. "
         f"A poll by GETs took "
         f"{mean_old / mean_new:.0f}x as long as a list-based one, so that client polled less "
-        f"often. The server served {served:,} requests while they waited.\n"
+        f"often. Requests per minute over the whole wait: {new.per_minute():.0f} list-based, "
+        f"{ids_only.per_minute():.0f} given only the ids, {old.per_minute():.0f} by GETs. "
+        f"The server served {served:,} requests while they waited.\n"
     )
     print(body)
     if not opts.no_write:

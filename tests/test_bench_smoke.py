@@ -137,6 +137,7 @@ def test_wait_bench_small():
     assert listed[3] == "1" and listed[4] == "1.0"  # one request per poll, the first one too
     assert ids_only[3] == "12" and ids_only[4] == "1.0"  # a GET per job, then one per poll
     assert per_job[3] == "12"  # one GET per job
+    assert float(per_job[6]) > float(listed[6]) > 0  # requests per minute
 
 
 def test_ui_bench_small():
